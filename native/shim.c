@@ -1,0 +1,147 @@
+/*
+ * ptyjobs-shim: the first process of every job, run by node-pty in the job's pty.
+ *
+ *   ptyjobs-shim NONCE PROGRAM [ARG...]
+ *
+ * 1. Closes every inherited descriptor above stderr. node-pty 1.1.0 does not mark pty masters
+ *    close-on-exec, so without this each job holds the masters of all earlier jobs open, and a
+ *    job whose server died never gets its hang-up (node-pty issue #657).
+ * 2. Runs PROGRAM as its child, in its own process group and the terminal's foreground
+ *    group, and waits for it.
+ * 3. Announces the exit status in-band, after all the child's output, as the escape sequence
+ *    ESC ] 6973 ; NONCE ; CODE ; SIGNAL BEL, then waits for the server to echo NONCE back
+ *    before exiting. The server thus reads every byte before the pty is torn down (node-pty
+ *    issues #72, #85, #726: the tail of a fast exit is otherwise lost).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long to wait for the server's acknowledgement; it only runs out if the server is stuck. */
+#define ACK_TIMEOUT_MS 10000
+#define MARKER_OSC "6973"
+
+static pid_t child_pid = -1;
+
+static void close_inherited_fds(void) {
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+#endif
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL) {
+        long max = sysconf(_SC_OPEN_MAX);
+        for (long fd = 3; fd < (max > 0 ? max : 1024); fd++) close((int)fd);
+        return;
+    }
+    int fds[1024];
+    int count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL && count < 1024) {
+        int fd = atoi(entry->d_name);
+        if (fd > 2 && fd != dirfd(dir)) fds[count++] = fd;
+    }
+    closedir(dir);
+    for (int i = 0; i < count; i++) close(fds[i]);
+}
+
+/* A SIGTERM or SIGHUP sent to the shim alone (by pid) is meant for the job: pass it on. */
+static void forward_signal(int sig) {
+    if (child_pid > 0) kill(-child_pid, sig);
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void await_ack(const char *nonce) {
+    char buf[256];
+    size_t len = 0;
+    long long deadline = now_ms() + ACK_TIMEOUT_MS;
+    for (;;) {
+        long long left = deadline - now_ms();
+        if (left <= 0) return;
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int ready = poll(&pfd, 1, (int)left);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) return;
+        ssize_t n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return; /* hang-up: the server is gone */
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (strstr(buf, nonce) != NULL) return;
+        if (len > sizeof(buf) / 2) { /* keep the tail, which may hold a partial nonce */
+            size_t keep = strlen(nonce);
+            memmove(buf, buf + len - keep, keep);
+            len = keep;
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: ptyjobs-shim NONCE PROGRAM [ARG...]\n");
+        return 127;
+    }
+    close_inherited_fds();
+    const char *nonce = argv[1];
+
+    signal(SIGTTOU, SIG_IGN); /* so tcsetpgrp below works from the background */
+    child_pid = fork();
+    if (child_pid < 0) {
+        perror("ptyjobs-shim: fork");
+        return 127;
+    }
+    if (child_pid == 0) {
+        setpgid(0, 0);
+        tcsetpgrp(STDIN_FILENO, getpid());
+        signal(SIGTTOU, SIG_DFL);
+        execvp(argv[2], argv + 2);
+        fprintf(stderr, "ptyjobs: cannot run %s: %s\n", argv[2], strerror(errno));
+        _exit(127);
+    }
+    /* Both sides set the group, so neither races the other. */
+    setpgid(child_pid, child_pid);
+    tcsetpgrp(STDIN_FILENO, child_pid);
+
+    struct sigaction forward = {0};
+    forward.sa_handler = forward_signal;
+    sigaction(SIGTERM, &forward, NULL);
+    sigaction(SIGHUP, &forward, NULL);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGTSTP, SIG_IGN);
+
+    int status = 0;
+    while (waitpid(child_pid, &status, 0) < 0) {
+        if (errno != EINTR) break;
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+
+    /* Take the terminal back, in a mode that reads the ack without echoing it. */
+    tcsetpgrp(STDIN_FILENO, getpgrp());
+    struct termios mode;
+    if (tcgetattr(STDIN_FILENO, &mode) == 0) {
+        mode.c_lflag &= ~(ECHO | ICANON | ISIG);
+        mode.c_cc[VMIN] = 1;
+        mode.c_cc[VTIME] = 0;
+        tcsetattr(STDIN_FILENO, TCSANOW, &mode);
+    }
+    tcflush(STDIN_FILENO, TCIFLUSH);
+    dprintf(STDOUT_FILENO, "\033]" MARKER_OSC ";%s;%d;%d\007", nonce, code, sig);
+    await_ack(nonce);
+    return sig ? 128 + sig : code;
+}

@@ -1,0 +1,230 @@
+// What Linux's /proc says about a job's processes: which belong to it, whether the terminal's
+// foreground process is blocked reading the terminal, and which TCP ports they listen on.
+// Every function tolerates processes vanishing mid-read (they are skipped).
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** Foreground process group of the controlling terminal, or -1. */
+  tpgid: number;
+  /** R running, S sleeping, D disk wait, Z zombie, T stopped … */
+  state: string;
+}
+
+export const hasProcfs = process.platform === 'linux';
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+function readLink(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
+}
+
+export function readProcess(pid: number): ProcessInfo | null {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat === null) return null;
+  // The command name is in parentheses and may itself contain spaces or parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pid, state: fields[0], ppid: Number(fields[1]), pgrp: Number(fields[2]), session: Number(fields[3]), tpgid: Number(fields[5]) };
+}
+
+/** Every process on the machine (that /proc lets us see). */
+export function readProcessTable(): ProcessInfo[] {
+  const table: ProcessInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    const info = readProcess(Number(name));
+    if (info) table.push(info);
+  }
+  return table;
+}
+
+/** True while the process exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  const info = readProcess(pid);
+  return info !== null && info.state !== 'Z' && info.state !== 'X';
+}
+
+/**
+ * The live processes of a job: its session (every process group in it), their descendants
+ * that left it (setsid), and any process whose environment carries the job's tag (a daemon
+ * that double-forked away to init).
+ */
+export function jobProcesses(sessionId: number, envTag: string | null): ProcessInfo[] {
+  const table = readProcessTable().filter((p) => p.state !== 'Z' && p.state !== 'X');
+  const members = new Set(table.filter((p) => p.session === sessionId).map((p) => p.pid));
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of table) {
+      if (!members.has(p.pid) && members.has(p.ppid)) {
+        members.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  if (envTag !== null) {
+    const needle = `\0${envTag}\0`;
+    for (const p of table) {
+      if (members.has(p.pid) || p.pid === process.pid) continue;
+      const environ = readText(`/proc/${p.pid}/environ`);
+      if (environ !== null && `\0${environ}`.includes(needle)) members.add(p.pid);
+    }
+  }
+  return table.filter((p) => members.has(p.pid));
+}
+
+// Syscall numbers of the calls a program blocks in while it waits for terminal input.
+interface WaitSyscalls {
+  read: number[];
+  select: number[];
+  poll: number[];
+  epoll: number[];
+}
+const SYSCALLS: Record<string, WaitSyscalls> = {
+  x64: { read: [0, 19], select: [23, 270], poll: [7, 271], epoll: [232, 281, 441] },
+  arm64: { read: [63, 65], select: [72], poll: [73], epoll: [22, 441] },
+};
+const POLLIN = 0x1;
+const EPOLLIN = 0x1;
+/** Byte size of struct pollfd { int fd; short events; short revents; }. */
+const POLLFD_BYTES = 8;
+/** More fds than this in one wait is not an interactive program waiting on its terminal. */
+const MAX_WAITED_FDS = 4096;
+
+function readMemory(pid: number, address: number, length: number): Buffer | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(`/proc/${pid}/mem`, 'r');
+    const buffer = Buffer.alloc(length);
+    return readSync(fd, buffer, 0, length, address) === length ? buffer : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/**
+ * Whether the process is blocked in a call that waits for the terminal to become readable:
+ * read() on it, or select/poll/epoll with it among the descriptors watched for input.
+ * Returns null when the kernel does not let us see (then callers fall back to quiet output).
+ */
+export function isBlockedOnTerminal(pid: number, ttyPath: string): boolean | null {
+  const calls = SYSCALLS[process.arch];
+  const line = readText(`/proc/${pid}/syscall`);
+  if (!calls || line === null) return null;
+  const parts = line.trim().split(' ');
+  if (parts[0] === 'running' || parts.length < 3) return false;
+  const nr = Number(parts[0]);
+  const args = parts.slice(1, 7).map((hex) => Number(hex));
+  const isTty = (fd: number) => readLink(`/proc/${pid}/fd/${fd}`) === ttyPath;
+
+  if (calls.read.includes(nr)) return isTty(args[0]);
+  if (calls.select.includes(nr)) {
+    const nfds = Math.min(args[0], MAX_WAITED_FDS);
+    if (args[1] === 0 || nfds <= 0) return false;
+    const bits = readMemory(pid, args[1], Math.ceil(nfds / 8));
+    if (bits === null) return null;
+    for (let fd = 0; fd < nfds; fd++) if (bits[fd >> 3] & (1 << (fd & 7)) && isTty(fd)) return true;
+    return false;
+  }
+  if (calls.poll.includes(nr)) {
+    const nfds = Math.min(args[1], MAX_WAITED_FDS);
+    if (nfds <= 0) return false;
+    const fds = readMemory(pid, args[0], nfds * POLLFD_BYTES);
+    if (fds === null) return null;
+    for (let i = 0; i < nfds; i++) {
+      if (fds.readInt16LE(i * POLLFD_BYTES + 4) & POLLIN && isTty(fds.readInt32LE(i * POLLFD_BYTES))) return true;
+    }
+    return false;
+  }
+  if (calls.epoll.includes(nr)) {
+    const info = readText(`/proc/${pid}/fdinfo/${args[0]}`);
+    if (info === null) return null;
+    for (const match of info.matchAll(/^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/gm)) {
+      if (Number.parseInt(match[2], 16) & EPOLLIN && isTty(Number(match[1]))) return true;
+    }
+    return false;
+  }
+  return false;
+}
+
+export type InputState = 'ready' | 'busy' | 'unknown';
+
+/**
+ * Whether the job is waiting for terminal input: some process of the terminal's foreground
+ * group is blocked reading the terminal, and none of that group is running.
+ */
+export function inputState(leaderPid: number): InputState {
+  const leader = readProcess(leaderPid);
+  const ttyPath = readLink(`/proc/${leaderPid}/fd/0`);
+  if (!leader || !ttyPath || leader.tpgid <= 0) return 'unknown';
+  const foreground = readProcessTable().filter((p) => p.pgrp === leader.tpgid && p.pid !== leaderPid && p.state !== 'Z');
+  if (foreground.length === 0) return 'busy';
+  if (foreground.some((p) => p.state === 'R' || p.state === 'D')) return 'busy';
+  let unknown = false;
+  for (const p of foreground) {
+    const blocked = isBlockedOnTerminal(p.pid, ttyPath);
+    if (blocked) return 'ready';
+    if (blocked === null) unknown = true;
+  }
+  return unknown ? 'unknown' : 'busy';
+}
+
+/** TCP ports on which any of the processes listen (IPv4 and IPv6), ascending. */
+export function listeningPorts(pids: readonly number[]): number[] {
+  if (pids.length === 0) return [];
+  const portByInode = new Map<string, number>();
+  for (const table of ['tcp', 'tcp6']) {
+    const text = readText(`/proc/${pids[0]}/net/${table}`);
+    if (text === null) continue;
+    for (const row of text.split('\n').slice(1)) {
+      const cols = row.trim().split(/\s+/);
+      // st 0A is TCP_LISTEN; local_address is HEXIP:HEXPORT.
+      if (cols.length > 9 && cols[3] === '0A') portByInode.set(cols[9], Number.parseInt(cols[1].split(':')[1], 16));
+    }
+  }
+  if (portByInode.size === 0) return [];
+  const ports = new Set<number>();
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      const link = readLink(`/proc/${pid}/fd/${fd}`);
+      const inode = link?.startsWith('socket:[') ? link.slice(8, -1) : null;
+      const port = inode === null ? undefined : portByInode.get(inode);
+      if (port !== undefined) ports.add(port);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+/**
+ * How many times the processes have been scheduled onto a CPU, summed: it grows whenever one
+ * of them wakes up, so a reader that took our input shows up even if it went back to sleep.
+ */
+export function scheduleCount(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    const text = readText(`/proc/${pid}/schedstat`);
+    if (text !== null) total += Number(text.trim().split(' ')[2]) || 0;
+  }
+  return total;
+}

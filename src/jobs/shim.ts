@@ -1,0 +1,20 @@
+// Locates the compiled shim (native/shim.c) that every job runs under.
+import { accessSync, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function packageRoot(): string {
+  // This file is dist/src/jobs/shim.js in a build.
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+/** Absolute path of the shim, or null when it was not built (see binding-notes.md). */
+export function findShim(): string | null {
+  const path = join(packageRoot(), 'native', 'build', 'ptyjobs-shim');
+  try {
+    accessSync(path, constants.X_OK);
+    return path;
+  } catch {
+    return null;
+  }
+}

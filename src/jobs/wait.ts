@@ -1,0 +1,142 @@
+// Waits on a job until the first of several conditions holds: a pattern on screen or in the
+// output since the last action, quiet output, the job waiting for terminal input, a port
+// being listened on, or the job's end.
+import { renderText } from '../terminal/text.js';
+import type { Job } from './job.js';
+import { hasProcfs, inputState, jobProcesses, listeningPorts, scheduleCount } from './procfs.js';
+
+export interface WaitConditions {
+  pattern?: RegExp;
+  idleMs?: number;
+  exit?: boolean;
+  input?: boolean;
+  port?: number | true;
+  timeoutMs: number;
+}
+
+export type WaitReason = 'pattern' | 'idle' | 'exit' | 'input' | 'port' | 'timeout' | 'cancelled';
+
+export interface WaitOutcome {
+  reason: WaitReason;
+  /** The text the pattern matched. */
+  match?: string;
+  /** The port that satisfied a port wait. */
+  port?: number;
+}
+
+export interface WaitHooks {
+  signal?: AbortSignal;
+  /** Called about once a second while waiting. */
+  onProgress?: (elapsedMs: number) => void;
+}
+
+/** How often process-state conditions (input, port, idle) are re-checked. */
+const POLL_INTERVAL_MS = 25;
+const PORT_POLL_INTERVAL_MS = 100;
+const PROGRESS_INTERVAL_MS = 1000;
+/** A program must stay blocked on input, with no output arriving, this long to count as ready. */
+const INPUT_QUIET_MS = 20;
+/**
+ * After a write, a reader that has not woken yet still looks blocked on the terminal; we wait
+ * to see it scheduled. A reader that never wakes (a partial line in cooked mode) counts as
+ * ready after this long.
+ */
+const INPUT_WAKE_GRACE_MS = 250;
+/** Pattern matches may span chunks by up to this many bytes. */
+const PATTERN_OVERLAP_BYTES = 4096;
+/** Where ready-for-input cannot be seen (no /proc), this much quiet output stands in for it. */
+const INPUT_FALLBACK_IDLE_MS = 300;
+
+/**
+ * Tracks whether the job is blocked reading its terminal, having taken the last input
+ * written. Readiness must hold for INPUT_QUIET_MS with no output arriving meanwhile: a prompt
+ * printed just before the program blocked may still sit unread in the pty.
+ */
+class InputReadiness {
+  private readySince: number | null = null;
+
+  constructor(private readonly job: Job) {}
+
+  check(): boolean {
+    const job = this.job;
+    const now = Date.now();
+    if (!hasProcfs) return now - job.lastOutputAt >= INPUT_FALLBACK_IDLE_MS && now - job.actionAt >= INPUT_FALLBACK_IDLE_MS;
+    const state = inputState(job.pid);
+    if (state === 'unknown') return now - job.lastOutputAt >= INPUT_FALLBACK_IDLE_MS;
+    const tookInput = now - job.actionAt >= INPUT_WAKE_GRACE_MS || scheduleCount(jobProcesses(job.pid, null).map((p) => p.pid)) > job.actionScheduleCount;
+    if (state !== 'ready' || !tookInput) {
+      this.readySince = null;
+      return false;
+    }
+    if (this.readySince === null || job.lastOutputAt >= this.readySince) {
+      this.readySince = now;
+      return false;
+    }
+    return now - this.readySince >= INPUT_QUIET_MS;
+  }
+}
+
+export function waitFor(job: Job, conditions: WaitConditions, hooks: WaitHooks = {}): Promise<WaitOutcome> {
+  const startedAt = Date.now();
+  let scannedTo = job.actionOffset;
+  let lastPortCheck = 0;
+  const readiness = new InputReadiness(job);
+
+  const checkPattern = (pattern: RegExp): string | null => {
+    const screenText = job.screen.snapshot().lines.join('\n');
+    const onScreen = pattern.exec(screenText);
+    if (onScreen) return onScreen[0];
+    const from = Math.max(job.actionOffset, scannedTo - PATTERN_OVERLAP_BYTES);
+    const slice = job.log.read(from);
+    scannedTo = slice.end;
+    const inOutput = pattern.exec(renderText(slice.bytes));
+    return inOutput ? inOutput[0] : null;
+  };
+
+  const evaluate = (): WaitOutcome | null => {
+    if (conditions.pattern) {
+      const match = checkPattern(conditions.pattern);
+      if (match !== null) return { reason: 'pattern', match };
+    }
+    // A job that has ended can meet no other condition: report the end.
+    if (job.status !== 'running') return { reason: 'exit' };
+    if (conditions.port !== undefined && hasProcfs && Date.now() - lastPortCheck >= PORT_POLL_INTERVAL_MS) {
+      lastPortCheck = Date.now();
+      const ports = listeningPorts(jobProcesses(job.pid, job.spec.envTag).map((p) => p.pid));
+      const port = conditions.port === true ? ports[0] : ports.find((p) => p === conditions.port);
+      if (port !== undefined) return { reason: 'port', port };
+    }
+    if (conditions.input && readiness.check()) return { reason: 'input' };
+    if (conditions.idleMs !== undefined && Date.now() - Math.max(job.lastOutputAt, startedAt, job.actionAt) >= conditions.idleMs) {
+      return { reason: 'idle' };
+    }
+    return null;
+  };
+
+  return new Promise((resolve) => {
+    let done = false;
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (outcome: WaitOutcome) => {
+      if (done) return;
+      done = true;
+      for (const timer of timers) clearInterval(timer);
+      unsubscribe();
+      hooks.signal?.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+    const check = () => {
+      if (done) return;
+      const outcome = evaluate();
+      if (outcome) finish(outcome);
+    };
+    const onAbort = () => finish({ reason: 'cancelled' });
+    const unsubscribe = job.onChange(check);
+    if (hooks.signal?.aborted) return finish({ reason: 'cancelled' });
+    hooks.signal?.addEventListener('abort', onAbort);
+    timers.push(setTimeout(() => finish({ reason: 'timeout' }), conditions.timeoutMs));
+    if (conditions.idleMs !== undefined || conditions.input || conditions.port !== undefined) timers.push(setInterval(check, POLL_INTERVAL_MS));
+    if (hooks.onProgress) timers.push(setInterval(() => hooks.onProgress?.(Date.now() - startedAt), PROGRESS_INTERVAL_MS));
+    // Settle the screen first, so a pattern already on it is seen at once.
+    void job.screen.settled().then(check);
+  });
+}
