@@ -88,9 +88,13 @@ export function encodeKeys(names: readonly string[], modes: KeyModes): string {
 export const PASTE_START = `${CSI}200~`;
 export const PASTE_END = `${CSI}201~`;
 
-/** Wraps multi-line text in paste markers when the program turned bracketed paste on. */
+/**
+ * Wraps multi-line text in paste markers when the program turned bracketed paste on. Line
+ * breaks that end the text stay outside the paste, so they press Enter as typed ones would.
+ */
 export function encodeInput(text: string, bracketedPaste: boolean): string {
-  if (!bracketedPaste || !/[\r\n]/.test(text)) return text;
+  const [, body, enter] = /^([\s\S]*?)([\r\n]*)$/.exec(text) as RegExpExecArray;
+  if (!bracketedPaste || !/[\r\n]/.test(body)) return text;
   // A paste must not carry its own end marker: the program would take the rest as typed keys.
-  return PASTE_START + text.split(PASTE_END).join('') + PASTE_END;
+  return PASTE_START + body.split(PASTE_END).join('') + PASTE_END + enter;
 }

@@ -33,7 +33,8 @@ export class HeadlessScreen {
   private drainWaiters: (() => void)[] = [];
 
   constructor(options: ScreenOptions) {
-    this.term = new Terminal({ cols: options.cols, rows: options.rows, scrollback: options.scrollback, allowProposedApi: true });
+    // logLevel off: xterm logs parse errors of binary output with console.log, and stdout is the MCP channel.
+    this.term = new Terminal({ cols: options.cols, rows: options.rows, scrollback: options.scrollback, allowProposedApi: true, logLevel: 'off' });
     this.term.loadAddon(new Unicode11Addon());
     this.term.unicode.activeVersion = '11';
     this.term.onData(options.onReply);

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadConfig, parseSize } from '../../src/config.js';
+
+const serve = (argv: string[], env: Record<string, string> = {}) => {
+  const request = loadConfig(argv, { SHELL: '/bin/bash', ...env });
+  assert.equal(request.kind, 'serve');
+  return (request as Extract<typeof request, { kind: 'serve' }>).config;
+};
+
+test('defaults follow the contract', () => {
+  const config = serve([]);
+  assert.equal(config.maxJobs, 10);
+  assert.equal(config.maxOutputBytes, 10 * 1024 * 1024);
+  assert.equal(config.jobTimeoutS, null);
+  assert.equal(config.cols, 120);
+  assert.equal(config.rows, 40);
+  assert.equal(config.scrollback, 1000);
+  assert.equal(config.killGraceMs, 3000);
+  assert.equal(config.shell, '/bin/bash');
+  assert.equal(config.workingDir, process.cwd());
+  assert.deepEqual(config.allowedCommands, []);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('sizes accept bytes and binary units', () => {
+  assert.equal(parseSize('20MB'), 20 * 1024 * 1024);
+  assert.equal(parseSize('512KB'), 512 * 1024);
+  assert.equal(parseSize('1.5M'), 1.5 * 1024 * 1024);
+  assert.equal(parseSize('4096'), 4096);
+  assert.throws(() => parseSize('lots'), /not a size/);
+});
+
+test('flags beat PTYJOBS_ variables, which beat the seed MCP_BG_ aliases', () => {
+  assert.equal(serve([], { MCP_BG_MAX_JOBS: '3' }).maxJobs, 3);
+  assert.equal(serve([], { MCP_BG_MAX_JOBS: '3', PTYJOBS_MAX_JOBS: '4' }).maxJobs, 4);
+  assert.equal(serve(['--max-jobs', '5'], { PTYJOBS_MAX_JOBS: '4' }).maxJobs, 5);
+  assert.equal(serve(['--max-jobs=6']).maxJobs, 6);
+  assert.equal(serve([], { MCP_BG_MAX_OUTPUT_SIZE: '2MB' }).maxOutputBytes, 2 * 1024 * 1024);
+  assert.equal(serve([], { PTYJOBS_JOB_TIMEOUT_S: '90' }).jobTimeoutS, 90);
+  assert.equal(serve([], { PTYJOBS_SHELL: '/bin/sh' }).shell, '/bin/sh');
+  assert.equal(serve([], { PTYJOBS_ALLOWED_COMMANDS: '^echo,^ls' }).allowedCommands.length, 2);
+});
+
+test('an invalid value names the setting', () => {
+  assert.throws(() => serve([], { PTYJOBS_MAX_JOBS: 'ten' }), /PTYJOBS_MAX_JOBS="ten"/);
+  assert.throws(() => serve([], { MCP_BG_MAX_JOBS: '0' }), /MCP_BG_MAX_JOBS/);
+  assert.throws(() => serve(['--max-output-bytes', 'huge']), /--max-output-bytes/);
+  assert.throws(() => serve([], { PTYJOBS_WORKING_DIR: '/no/such/dir' }), /PTYJOBS_WORKING_DIR.*not an existing directory/);
+  assert.throws(() => serve([], { PTYJOBS_ALLOWED_COMMANDS: '(' }), /PTYJOBS_ALLOWED_COMMANDS.*not a valid regex/);
+  assert.throws(() => serve(['--cols', '1']), /--cols/);
+  assert.throws(() => serve(['--bogus', '1']), /Unknown option --bogus/);
+  assert.throws(() => serve(['--max-jobs']), /needs a value/);
+});
+
+test('--help and --version are requests of their own', () => {
+  assert.equal(loadConfig(['--help'], {}).kind, 'help');
+  assert.equal(loadConfig(['--version'], {}).kind, 'version');
+});

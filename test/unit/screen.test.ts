@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HeadlessScreen } from '../../src/terminal/screen.js';
+
+function screen(cols = 40, rows = 6, onReply: (data: string) => void = () => {}) {
+  return new HeadlessScreen({ cols, rows, scrollback: 100, onReply });
+}
+
+test('rows are trimmed, trailing empty rows dropped, cursor reported', async () => {
+  const s = screen();
+  s.write(Buffer.from('hello   \r\nworld\r\n'));
+  await s.settled();
+  const snap = s.snapshot();
+  assert.deepEqual(snap.lines, ['hello', 'world']);
+  assert.deepEqual(snap.cursor, { row: 2, col: 0 });
+  assert.equal(snap.cols, 40);
+  assert.equal(snap.alternate_screen, false);
+  s.dispose();
+});
+
+test('wide characters take two cells (unicode 11)', async () => {
+  const s = screen();
+  s.write(Buffer.from('😀x'));
+  await s.settled();
+  assert.equal(s.snapshot().cursor.col, 3);
+  s.dispose();
+});
+
+test('the alternate screen and terminal modes are seen', async () => {
+  const s = screen();
+  s.write(Buffer.from('\x1b[?1049h\x1b[?1h\x1b[?2004hfull screen'));
+  await s.settled();
+  assert.equal(s.snapshot().alternate_screen, true);
+  assert.deepEqual(s.modes, { applicationCursor: true, bracketedPaste: true });
+  s.write(Buffer.from('\x1b[?1049l\x1b[?1l\x1b[?2004l'));
+  await s.settled();
+  assert.equal(s.snapshot().alternate_screen, false);
+  assert.deepEqual(s.modes, { applicationCursor: false, bracketedPaste: false });
+  s.dispose();
+});
+
+test('a cursor position query is answered', async () => {
+  const replies: string[] = [];
+  const s = screen(40, 6, (data) => replies.push(data));
+  s.write(Buffer.from('abc\x1b[6n'));
+  await s.settled();
+  assert.deepEqual(replies, ['\x1b[1;4R']);
+  s.dispose();
+});
+
+test('a progress bar redrawn with CR shows its final state only', async () => {
+  const s = screen();
+  for (let i = 0; i <= 100; i += 10) s.write(Buffer.from(`\rprogress ${i}%`));
+  await s.settled();
+  assert.deepEqual(s.snapshot().lines, ['progress 100%']);
+  s.dispose();
+});

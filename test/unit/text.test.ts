@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { alignUtf8Start, completeUtf8Length, renderText, textLines } from '../../src/terminal/text.js';
+
+test('escape sequences are removed and CRLF becomes LF', () => {
+  assert.equal(renderText(Buffer.from('\x1b[1;31mred\x1b[0m text\r\nnext\r\n')), 'red text\nnext\n');
+  assert.equal(renderText(Buffer.from('\x1b]0;title\x07after')), 'after');
+});
+
+test('a carriage-return overwrite shows only what a terminal would', () => {
+  assert.equal(renderText(Buffer.from('progress 10%\rprogress 55%\rprogress 100%\ndone\n')), 'progress 100%\ndone\n');
+  assert.equal(renderText(Buffer.from('abcdef\rXY\n')), 'XYcdef\n');
+});
+
+test('invalid UTF-8 becomes U+FFFD and control bytes are dropped', () => {
+  assert.equal(renderText(Buffer.from([0x61, 0xff, 0xfe, 0x62, 0x0a])), 'a\ufffd\ufffdb\n');
+  assert.equal(renderText(Buffer.from('a\x00\x07b\tc')), 'ab\tc');
+});
+
+test('UTF-8 boundaries: a cut character at either end is handled', () => {
+  const euro = Buffer.from('€'); // e2 82 ac
+  assert.equal(completeUtf8Length(Buffer.concat([Buffer.from('ab'), euro.subarray(0, 2)])), 2);
+  assert.equal(completeUtf8Length(Buffer.concat([Buffer.from('ab'), euro])), 5);
+  assert.equal(alignUtf8Start(Buffer.concat([euro.subarray(1), Buffer.from('ok')])).toString(), 'ok');
+});
+
+test('textLines drops the empty line after a final newline', () => {
+  assert.deepEqual(textLines('a\nb\n'), ['a', 'b']);
+  assert.deepEqual(textLines('a\nb'), ['a', 'b']);
+  assert.deepEqual(textLines(''), []);
+});
