@@ -52,14 +52,14 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** Pids of live processes whose command line contains `needle`. */
-export function processesMatching(needle: string): number[] {
+/** Pids of live processes whose argv, joined by spaces, is exactly `commandLine`. */
+export function processesMatching(commandLine: string): number[] {
   const found: number[] = [];
   for (const name of readdirSafe('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmdline.includes(needle) && isProcessAlive(Number(name))) found.push(Number(name));
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').slice(0, -1);
+      if (argv.join(' ') === commandLine && isProcessAlive(Number(name))) found.push(Number(name));
     } catch {
       /* gone */
     }

@@ -40,7 +40,7 @@ export interface OutputSince {
 }
 
 /** Interact without a wait settles until the program is back at its prompt or output is quiet. */
-const SETTLE: WaitConditions = { input: true, idleMs: 150, timeoutMs: 1500 };
+const SETTLE: WaitConditions = { input: true, idleMs: 150, idleWaitsForPendingKeys: true, timeoutMs: 1500 };
 /** Tail reads look back at most this far in the log (a line longer than this is cut). */
 const TAIL_MAX_BYTES = 512 * 1024;
 /** interact/wait return at most this much new output in one result; the rest stays readable. */
@@ -129,8 +129,11 @@ export class JobManager {
     const job = this.get(jobId);
     const slice = job.log.read(since, maxBytes);
     let bytes = slice.bytes;
-    // Do not end inside a character; the cut bytes come with the next read.
-    if (slice.end < job.log.end) bytes = bytes.subarray(0, completeUtf8Length(bytes)) as Buffer;
+    // Do not end inside a character or a CRLF; the cut bytes come with the next read.
+    if (slice.end < job.log.end) {
+      bytes = bytes.subarray(0, completeUtf8Length(bytes));
+      if (bytes.length > 1 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
+    }
     const text = renderText(slice.dropped > 0 ? alignUtf8Start(bytes) : bytes);
     return { text, next: slice.start + bytes.length, dropped_bytes: slice.dropped };
   }

@@ -86,16 +86,34 @@ export function jobProcesses(sessionId: number, envTag: string | null): ProcessI
   return table.filter((p) => members.has(p.pid));
 }
 
-// Syscall numbers of the calls a program blocks in while it waits for terminal input.
-interface WaitSyscalls {
-  read: number[];
-  select: number[];
-  poll: number[];
-  epoll: number[];
+// Syscall numbers of the calls a program blocks in while it waits for terminal input, and
+// which argument holds the call's timeout (`ms`: an int of milliseconds, `timespec`/`timeval`:
+// a pointer, 0 meaning none).
+interface WaitSyscall {
+  kind: 'read' | 'select' | 'poll' | 'epoll';
+  timeoutArg?: number;
+  timeoutType?: 'ms' | 'timespec' | 'timeval';
 }
-const SYSCALLS: Record<string, WaitSyscalls> = {
-  x64: { read: [0, 19], select: [23, 270], poll: [7, 271], epoll: [232, 281, 441] },
-  arm64: { read: [63, 65], select: [72], poll: [73], epoll: [22, 441] },
+const SYSCALLS: Record<string, Record<number, WaitSyscall>> = {
+  x64: {
+    0: { kind: 'read' },
+    19: { kind: 'read' },
+    23: { kind: 'select', timeoutArg: 4, timeoutType: 'timeval' },
+    270: { kind: 'select', timeoutArg: 4, timeoutType: 'timespec' },
+    7: { kind: 'poll', timeoutArg: 2, timeoutType: 'ms' },
+    271: { kind: 'poll', timeoutArg: 2, timeoutType: 'timespec' },
+    232: { kind: 'epoll', timeoutArg: 3, timeoutType: 'ms' },
+    281: { kind: 'epoll', timeoutArg: 3, timeoutType: 'ms' },
+    441: { kind: 'epoll', timeoutArg: 3, timeoutType: 'timespec' },
+  },
+  arm64: {
+    63: { kind: 'read' },
+    65: { kind: 'read' },
+    72: { kind: 'select', timeoutArg: 4, timeoutType: 'timespec' },
+    73: { kind: 'poll', timeoutArg: 2, timeoutType: 'timespec' },
+    22: { kind: 'epoll', timeoutArg: 3, timeoutType: 'ms' },
+    441: { kind: 'epoll', timeoutArg: 3, timeoutType: 'timespec' },
+  },
 };
 const POLLIN = 0x1;
 const EPOLLIN = 0x1;
@@ -103,6 +121,13 @@ const EPOLLIN = 0x1;
 const POLLFD_BYTES = 8;
 /** More fds than this in one wait is not an interactive program waiting on its terminal. */
 const MAX_WAITED_FDS = 4096;
+/**
+ * A program waiting on the terminal with a shorter timeout than this is in the middle of
+ * something (vim deciding whether Escape starts a key sequence, readline's keyseq-timeout)
+ * and will act on its own: it is not waiting for the user yet. Idle REPLs wait forever, or
+ * (node, vim) for seconds.
+ */
+const PENDING_TIMEOUT_MAX_MS = 1500;
 
 function readMemory(pid: number, address: number, length: number): Buffer | null {
   let fd: number | null = null;
@@ -117,57 +142,73 @@ function readMemory(pid: number, address: number, length: number): Buffer | null
   }
 }
 
-/**
- * Whether the process is blocked in a call that waits for the terminal to become readable:
- * read() on it, or select/poll/epoll with it among the descriptors watched for input.
- * Returns null when the kernel does not let us see (then callers fall back to quiet output).
- */
-export function isBlockedOnTerminal(pid: number, ttyPath: string): boolean | null {
-  const calls = SYSCALLS[process.arch];
-  const line = readText(`/proc/${pid}/syscall`);
-  if (!calls || line === null) return null;
-  const parts = line.trim().split(' ');
-  if (parts[0] === 'running' || parts.length < 3) return false;
-  const nr = Number(parts[0]);
-  const args = parts.slice(1, 7).map((hex) => Number(hex));
-  const isTty = (fd: number) => readLink(`/proc/${pid}/fd/${fd}`) === ttyPath;
-
-  if (calls.read.includes(nr)) return isTty(args[0]);
-  if (calls.select.includes(nr)) {
-    const nfds = Math.min(args[0], MAX_WAITED_FDS);
-    if (args[1] === 0 || nfds <= 0) return false;
-    const bits = readMemory(pid, args[1], Math.ceil(nfds / 8));
-    if (bits === null) return null;
-    for (let fd = 0; fd < nfds; fd++) if (bits[fd >> 3] & (1 << (fd & 7)) && isTty(fd)) return true;
-    return false;
+/** The timeout (ms) of a blocked call, or null for none (wait forever) or unreadable. */
+function callTimeoutMs(pid: number, call: WaitSyscall, args: string[]): number | null {
+  if (call.timeoutArg === undefined) return null;
+  const raw = args[call.timeoutArg];
+  if (call.timeoutType === 'ms') {
+    const ms = Number(BigInt.asIntN(32, BigInt(raw)));
+    return ms < 0 ? null : ms;
   }
-  if (calls.poll.includes(nr)) {
-    const nfds = Math.min(args[1], MAX_WAITED_FDS);
-    if (nfds <= 0) return false;
-    const fds = readMemory(pid, args[0], nfds * POLLFD_BYTES);
-    if (fds === null) return null;
-    for (let i = 0; i < nfds; i++) {
-      if (fds.readInt16LE(i * POLLFD_BYTES + 4) & POLLIN && isTty(fds.readInt32LE(i * POLLFD_BYTES))) return true;
-    }
-    return false;
-  }
-  if (calls.epoll.includes(nr)) {
-    const info = readText(`/proc/${pid}/fdinfo/${args[0]}`);
-    if (info === null) return null;
-    for (const match of info.matchAll(/^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/gm)) {
-      if (Number.parseInt(match[2], 16) & EPOLLIN && isTty(Number(match[1]))) return true;
-    }
-    return false;
-  }
-  return false;
+  const address = Number(raw);
+  if (address === 0) return null;
+  const value = readMemory(pid, address, 16);
+  if (value === null) return null;
+  const fraction = Number(value.readBigInt64LE(8));
+  return Number(value.readBigInt64LE(0)) * 1000 + (call.timeoutType === 'timeval' ? fraction / 1000 : fraction / 1e6);
 }
 
-export type InputState = 'ready' | 'busy' | 'unknown';
+export type TerminalWait = 'waiting' | 'pending' | 'other' | 'unknown';
 
 /**
- * Whether the job is waiting for terminal input: some process of the terminal's foreground
- * group is blocked reading the terminal, and none of that group is running.
+ * What the process is blocked in: `waiting` for the terminal to become readable (read() on
+ * it, or select/poll/epoll with it among the descriptors watched for input), `pending` when
+ * that wait has a short timeout, `other` for anything else, `unknown` when the kernel does not
+ * let us see.
  */
+export function terminalWait(pid: number, ttyPath: string): TerminalWait {
+  const calls = SYSCALLS[process.arch];
+  const line = readText(`/proc/${pid}/syscall`);
+  if (!calls || line === null) return 'unknown';
+  const parts = line.trim().split(' ');
+  if (parts[0] === 'running' || parts.length < 7) return 'other';
+  const call = calls[Number(parts[0])];
+  if (!call) return 'other';
+  const args = parts.slice(1, 7);
+  const nums = args.map((hex) => Number(hex));
+  const isTty = (fd: number) => readLink(`/proc/${pid}/fd/${fd}`) === ttyPath;
+
+  let watchesTty: boolean | null = false;
+  if (call.kind === 'read') {
+    watchesTty = isTty(nums[0]);
+  } else if (call.kind === 'select') {
+    const nfds = Math.min(nums[0], MAX_WAITED_FDS);
+    const bits = nfds > 0 && nums[1] !== 0 ? readMemory(pid, nums[1], Math.ceil(nfds / 8)) : Buffer.alloc(0);
+    if (bits === null) watchesTty = null;
+    else for (let fd = 0; fd < nfds && !watchesTty; fd++) watchesTty = (bits[fd >> 3] & (1 << (fd & 7))) !== 0 && isTty(fd);
+  } else if (call.kind === 'poll') {
+    const nfds = Math.min(nums[1], MAX_WAITED_FDS);
+    const fds = nfds > 0 ? readMemory(pid, nums[0], nfds * POLLFD_BYTES) : Buffer.alloc(0);
+    if (fds === null) watchesTty = null;
+    else for (let i = 0; i < nfds && !watchesTty; i++) watchesTty = (fds.readInt16LE(i * POLLFD_BYTES + 4) & POLLIN) !== 0 && isTty(fds.readInt32LE(i * POLLFD_BYTES));
+  } else {
+    const info = readText(`/proc/${pid}/fdinfo/${nums[0]}`);
+    if (info === null) watchesTty = null;
+    else for (const match of info.matchAll(/^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/gm)) watchesTty ||= (Number.parseInt(match[2], 16) & EPOLLIN) !== 0 && isTty(Number(match[1]));
+  }
+  if (watchesTty === null) return 'unknown';
+  if (!watchesTty) return 'other';
+  const timeoutMs = callTimeoutMs(pid, call, args);
+  return timeoutMs !== null && timeoutMs < PENDING_TIMEOUT_MAX_MS ? 'pending' : 'waiting';
+}
+
+/**
+ * `ready`: some process of the terminal's foreground group waits for terminal input, and none
+ * of that group is running. `pending`: it waits on the terminal only briefly (mid key
+ * sequence). `busy`: anything else. `unknown`: /proc does not tell.
+ */
+export type InputState = 'ready' | 'pending' | 'busy' | 'unknown';
+
 export function inputState(leaderPid: number): InputState {
   const leader = readProcess(leaderPid);
   const ttyPath = readLink(`/proc/${leaderPid}/fd/0`);
@@ -175,13 +216,10 @@ export function inputState(leaderPid: number): InputState {
   const foreground = readProcessTable().filter((p) => p.pgrp === leader.tpgid && p.pid !== leaderPid && p.state !== 'Z');
   if (foreground.length === 0) return 'busy';
   if (foreground.some((p) => p.state === 'R' || p.state === 'D')) return 'busy';
-  let unknown = false;
-  for (const p of foreground) {
-    const blocked = isBlockedOnTerminal(p.pid, ttyPath);
-    if (blocked) return 'ready';
-    if (blocked === null) unknown = true;
-  }
-  return unknown ? 'unknown' : 'busy';
+  const waits = foreground.map((p) => terminalWait(p.pid, ttyPath));
+  if (waits.includes('waiting')) return 'ready';
+  if (waits.includes('pending')) return 'pending';
+  return waits.includes('unknown') ? 'unknown' : 'busy';
 }
 
 /** TCP ports on which any of the processes listen (IPv4 and IPv6), ascending. */

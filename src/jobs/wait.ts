@@ -3,11 +3,13 @@
 // being listened on, or the job's end.
 import { renderText } from '../terminal/text.js';
 import type { Job } from './job.js';
-import { hasProcfs, inputState, jobProcesses, listeningPorts, scheduleCount } from './procfs.js';
+import { hasProcfs, inputState, jobProcesses, listeningPorts, scheduleCount, type InputState } from './procfs.js';
 
 export interface WaitConditions {
   pattern?: RegExp;
   idleMs?: number;
+  /** Idle does not count while the program is mid key sequence (see procfs 'pending'). */
+  idleWaitsForPendingKeys?: boolean;
   exit?: boolean;
   input?: boolean;
   port?: number | true;
@@ -54,6 +56,8 @@ const INPUT_FALLBACK_IDLE_MS = 300;
  */
 class InputReadiness {
   private readySince: number | null = null;
+  /** The last state seen. */
+  state: InputState = 'unknown';
 
   constructor(private readonly job: Job) {}
 
@@ -61,7 +65,7 @@ class InputReadiness {
     const job = this.job;
     const now = Date.now();
     if (!hasProcfs) return now - job.lastOutputAt >= INPUT_FALLBACK_IDLE_MS && now - job.actionAt >= INPUT_FALLBACK_IDLE_MS;
-    const state = inputState(job.pid);
+    const state = (this.state = inputState(job.pid));
     if (state === 'unknown') return now - job.lastOutputAt >= INPUT_FALLBACK_IDLE_MS;
     const tookInput = now - job.actionAt >= INPUT_WAKE_GRACE_MS || scheduleCount(jobProcesses(job.pid, null).map((p) => p.pid)) > job.actionScheduleCount;
     if (state !== 'ready' || !tookInput) {
@@ -107,7 +111,8 @@ export function waitFor(job: Job, conditions: WaitConditions, hooks: WaitHooks =
       if (port !== undefined) return { reason: 'port', port };
     }
     if (conditions.input && readiness.check()) return { reason: 'input' };
-    if (conditions.idleMs !== undefined && Date.now() - Math.max(job.lastOutputAt, startedAt, job.actionAt) >= conditions.idleMs) {
+    const pending = conditions.idleWaitsForPendingKeys && readiness.state === 'pending';
+    if (conditions.idleMs !== undefined && !pending && Date.now() - Math.max(job.lastOutputAt, startedAt, job.actionAt) >= conditions.idleMs) {
       return { reason: 'idle' };
     }
     return null;

@@ -1,0 +1,110 @@
+// The built server as a client would run it: over stdio, and gone with every job when the
+// client leaves or a signal says stop.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readProcess, readProcessTable } from '../../src/jobs/procfs.js';
+import { call, isProcessAlive, processesMatching, ROOT, textOf, waitUntil } from '../helpers.js';
+
+const SERVER = join(ROOT, 'dist', 'src', 'main.js');
+const serverEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SHELL: '/bin/bash', PTYJOBS_KILL_GRACE_MS: '1000' };
+
+/** A client transport over a server process we spawn ourselves, so its exit code is visible. */
+class ChildTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly exitCode: Promise<number | null>;
+  private readonly buffer = new ReadBuffer();
+
+  constructor() {
+    this.child = spawn(process.execPath, [SERVER], { env: serverEnv });
+    this.child.stderr.resume();
+    this.exitCode = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  async start(): Promise<void> {
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer.append(chunk);
+      for (let message = this.buffer.readMessage(); message; message = this.buffer.readMessage()) this.onmessage?.(message);
+    });
+    this.child.on('exit', () => this.onclose?.());
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    this.child.stdin.write(serializeMessage(message));
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin.end();
+  }
+}
+
+async function connect(): Promise<{ client: Client; transport: ChildTransport; pid: number }> {
+  const transport = new ChildTransport();
+  const client = new Client({ name: 'e2e', version: '0' });
+  await client.connect(transport);
+  return { client, transport, pid: transport.child.pid! };
+}
+
+test('the built server serves the tools over stdio and drives a REPL', async () => {
+  const { client } = await connect();
+  try {
+    const { tools } = await client.listTools();
+    assert.equal(tools.length, 9);
+    const run = await call(client, 'execute', { command: 'python3 -q', wait: { input: true, timeout_ms: 15_000 } });
+    const answer = await call(client, 'interact', { job_id: run.structuredContent.job.job_id, input: '6*7\n' });
+    assert.match(textOf(answer), /42/);
+  } finally {
+    await client.close();
+  }
+});
+
+test('closing stdin ends every job and the server exits 0', async () => {
+  const { client, transport, pid: serverPid } = await connect();
+  await call(client, 'execute', { command: 'sleep 4801' });
+  await call(client, 'execute', { command: "sh -c 'sleep 4802 & sleep 4803'" });
+  await call(client, 'execute', { command: "env PS1='$ ' bash --norc -i", wait: { input: true, timeout_ms: 15_000 } });
+  await waitUntil(() => processesMatching('sleep 4803').length === 1, 'the jobs to start');
+  await client.close(); // closes the server's stdin
+  assert.equal(await transport.exitCode, 0);
+  assert.equal(isProcessAlive(serverPid), false);
+  for (const needle of ['sleep 4801', 'sleep 4802', 'sleep 4803']) assert.deepEqual(processesMatching(needle), [], needle);
+});
+
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  test(`${signal} ends every job and the server exits 0`, async () => {
+    const { client, transport, pid } = await connect();
+    const tag = `sleep 49${signal.length}${signal.charCodeAt(3)}`;
+    await call(client, 'execute', { command: `${tag} & ${tag}` });
+    await waitUntil(() => processesMatching(tag).length === 2, 'the job to start');
+    process.kill(pid, signal);
+    assert.equal(await transport.exitCode, 0);
+    assert.deepEqual(processesMatching(tag), []);
+    await client.close();
+  });
+}
+
+test('a SIGKILLed server leaves no plain job behind: no job holds another job\'s pty master', async () => {
+  const { client, pid } = await connect();
+  for (let i = 1; i <= 3; i++) await call(client, 'execute', { command: `sleep 506${i}` });
+  // The newest job ignores its hang-up. Were pty masters inherited (node-pty #657), it would hold
+  // the older jobs' masters open and they would never get theirs.
+  await call(client, 'execute', { command: "trap '' HUP; sleep 5069" });
+  await waitUntil(() => [1, 2, 3, 9].every((i) => processesMatching(`sleep 506${i}`).length === 1), 'the jobs to start');
+  const survivor = readProcess(processesMatching('sleep 5069')[0])!;
+  try {
+    process.kill(pid, 'SIGKILL');
+    for (let i = 1; i <= 3; i++) await waitUntil(() => processesMatching(`sleep 506${i}`).length === 0, `sleep 506${i} to get its hang-up`, 10_000);
+  } finally {
+    for (const p of readProcessTable()) if (p.session === survivor.session) process.kill(p.pid, 'SIGKILL');
+    for (const sleeper of [1, 2, 3].flatMap((i) => processesMatching(`sleep 506${i}`))) process.kill(sleeper, 'SIGKILL');
+    await client.close().catch(() => undefined);
+  }
+});
