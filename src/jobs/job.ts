@@ -8,7 +8,7 @@ import { HeadlessScreen, type Screen } from '../terminal/screen.js';
 import { ExitMarkerScanner, type ShimExit } from './exit-marker.js';
 import { killTree, type KillTarget } from './kill-tree.js';
 import { OutputLog } from './output-log.js';
-import { hasProcfs, jobProcesses, scheduleCount } from './procfs.js';
+import { hasProcfs, jobProcesses, scheduleCount, type ProcessInfo } from './procfs.js';
 
 export type JobStatus = 'running' | 'completed' | 'failed' | 'killed' | 'timed_out';
 
@@ -26,7 +26,7 @@ export interface JobSpec {
   maxOutputBytes: number;
   timeoutS: number | null;
   killGraceMs: number;
-  /** Marks the job's processes in their environment (PTYJOBS_JOB), to find daemons that leave. */
+  /** A unique value for the job's PTYJOBS_JOB variable, which finds daemons that leave its session. */
   envTag: string;
 }
 
@@ -54,6 +54,9 @@ const EXIT_DRAIN_QUIET_MS = 50;
 const EXIT_DRAIN_MAX_MS = 1000;
 /** How long kill waits for the exit to be recorded after the tree is gone. */
 const EXIT_RECORD_TIMEOUT_MS = 3000;
+
+/** Environment variable that marks every process of a job, however far it wanders. */
+const JOB_TAG_VARIABLE = 'PTYJOBS_JOB';
 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([name, num]) => [num, name]));
 
@@ -116,7 +119,7 @@ export class Job {
       cols: spec.cols,
       rows: spec.rows,
       cwd: spec.cwd,
-      env: { ...spec.env, PTYJOBS_JOB: spec.envTag },
+      env: { ...spec.env, [JOB_TAG_VARIABLE]: spec.envTag },
       encoding: null,
     });
     this.pty.onData((chunk) => this.onData(chunk as unknown as Buffer));
@@ -137,7 +140,12 @@ export class Job {
   }
 
   get killTarget(): KillTarget {
-    return { leaderPid: this.pty.pid, envTag: this.spec.envTag };
+    return { leaderPid: this.pty.pid, envTag: `${JOB_TAG_VARIABLE}=${this.spec.envTag}` };
+  }
+
+  /** The job's live processes, including any that left its session (see procfs.jobProcesses). */
+  processes(): ProcessInfo[] {
+    return hasProcfs ? jobProcesses(this.pty.pid, this.killTarget.envTag) : [];
   }
 
   info(): JobInfo {

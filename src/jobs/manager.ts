@@ -10,7 +10,7 @@ import { encodeInput, encodeKeys } from '../terminal/keys.js';
 import { alignUtf8Start, completeUtf8Length, renderText, textLines } from '../terminal/text.js';
 import { Job, type JobInfo } from './job.js';
 import { findDisallowed } from './policy.js';
-import { hasProcfs, jobProcesses, listeningPorts } from './procfs.js';
+import { hasProcfs, listeningPorts } from './procfs.js';
 import { findShim } from './shim.js';
 import { waitFor, type WaitConditions, type WaitHooks, type WaitOutcome } from './wait.js';
 
@@ -171,7 +171,7 @@ export class JobManager {
   ports(jobId: string): number[] {
     const job = this.get(jobId);
     if (!hasProcfs || job.status !== 'running') return [];
-    return listeningPorts(jobProcesses(job.pid, job.spec.envTag).map((p) => p.pid));
+    return listeningPorts(job.processes().map((p) => p.pid));
   }
 
   async kill(jobId: string, signal: NodeJS.Signals, graceMs: number | undefined): Promise<{ result: 'killed' | 'already_terminated'; survivors: number[] }> {

@@ -59,8 +59,8 @@ export function isAlive(pid: number): boolean {
 
 /**
  * The live processes of a job: its session (every process group in it), their descendants
- * that left it (setsid), and any process whose environment carries the job's tag (a daemon
- * that double-forked away to init).
+ * that left it (setsid), and any process whose environment holds the job's `NAME=value` tag
+ * entry (a daemon that double-forked away to init).
  */
 export function jobProcesses(sessionId: number, envTag: string | null): ProcessInfo[] {
   const table = readProcessTable().filter((p) => p.state !== 'Z' && p.state !== 'X');

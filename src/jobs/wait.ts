@@ -106,7 +106,7 @@ export function waitFor(job: Job, conditions: WaitConditions, hooks: WaitHooks =
     if (job.status !== 'running') return { reason: 'exit' };
     if (conditions.port !== undefined && hasProcfs && Date.now() - lastPortCheck >= PORT_POLL_INTERVAL_MS) {
       lastPortCheck = Date.now();
-      const ports = listeningPorts(jobProcesses(job.pid, job.spec.envTag).map((p) => p.pid));
+      const ports = listeningPorts(job.processes().map((p) => p.pid));
       const port = conditions.port === true ? ports[0] : ports.find((p) => p === conditions.port);
       if (port !== undefined) return { reason: 'port', port };
     }

@@ -1,0 +1,128 @@
+// The lifecycle promises, checked against the process table rather than the server's word.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readProcessTable } from '../../src/jobs/procfs.js';
+import { FIXTURES, isProcessAlive, processesMatching, waitUntil, withManager } from '../helpers.js';
+
+/** Pids of every live process in the job's session (the job's tree while it runs). */
+function sessionPids(leader: number): number[] {
+  return readProcessTable().filter((p) => p.session === leader && p.state !== 'Z').map((p) => p.pid);
+}
+
+test('kill ends trees that resist: interactive bash, traps, background children, setsid, daemons', async () => {
+  await withManager(async (manager) => {
+    const cases = [
+      { command: "env PS1='$ ' bash --norc -i", marker: null },
+      { command: `sh ${join(FIXTURES, 'stubborn.sh')}`, marker: null },
+      { command: "sh -c \"trap '' HUP; sleep 5101 & sleep 5102\"", marker: 'sleep 5101' },
+      { command: "sh -c 'setsid sleep 5103 & wait'", marker: 'sleep 5103' },
+      { command: `sh ${join(FIXTURES, 'daemon.sh')} 5104; sleep 5105`, marker: 'sleep 5104' },
+    ];
+    for (const { command, marker } of cases) {
+      const job = manager.start({ command });
+      if (marker) await waitUntil(() => processesMatching(marker).length === 1, `${marker} to start`);
+      else await manager.wait(job.id, { input: true, pattern: /ready/, timeoutMs: 10_000 }, {});
+      const leftover = marker ? processesMatching(marker) : [];
+      const tree = sessionPids(job.pid);
+      assert.ok(tree.length >= 2, command);
+      const { result, survivors } = await manager.kill(job.id, 'SIGTERM', 500);
+      assert.equal(result, 'killed', command);
+      assert.deepEqual(survivors, [], command);
+      assert.equal(job.status, 'killed', command);
+      for (const pid of [...tree, ...leftover]) assert.equal(isProcessAlive(pid), false, `${command}: pid ${pid} survived`);
+    }
+  });
+});
+
+test('background processes left by a finished job end with it', async () => {
+  await withManager(async (manager) => {
+    const job = manager.start({ command: 'nohup sleep 5106 >/dev/null 2>&1 & echo started' });
+    await job.ended;
+    await job.closed;
+    assert.deepEqual(processesMatching('sleep 5106'), []);
+  });
+});
+
+test('per-job and default timeouts end the tree with status timed_out', async () => {
+  await withManager(
+    async (manager) => {
+      const own = manager.start({ command: 'sleep 5107 & sleep 5108', timeoutS: 0.5 });
+      const byDefault = manager.start({ command: 'sleep 5109' });
+      await Promise.all([own.ended, byDefault.ended]);
+      assert.equal(own.status, 'timed_out');
+      assert.equal(byDefault.status, 'timed_out');
+      await Promise.all([own.closed, byDefault.closed]);
+      for (const marker of ['sleep 5107', 'sleep 5108', 'sleep 5109']) assert.deepEqual(processesMatching(marker), [], marker);
+    },
+    { PTYJOBS_JOB_TIMEOUT_S: '1' },
+  );
+});
+
+test('finished jobs are evicted after the retention period; running jobs never', async () => {
+  await withManager(
+    async (manager) => {
+      const done = manager.start({ command: 'true' });
+      const running = manager.start({ command: 'sleep 5110' });
+      await done.ended;
+      await waitUntil(() => !manager.list().some((j) => j.job_id === done.id), 'the finished job to be evicted', 10_000);
+      assert.throws(() => manager.get(done.id), /No job with id/);
+      assert.equal(manager.get(running.id).status, 'running');
+    },
+    { PTYJOBS_RETENTION_S: '1' },
+  );
+});
+
+test('no output is lost on fast exit: 200 runs each of 20 KB and 1 MB', async () => {
+  await withManager(
+    async (manager) => {
+      for (const size of [20_000, 1_000_000]) {
+        let complete = 0;
+        for (let batch = 0; batch < 20; batch++) {
+          const jobs = Array.from({ length: 10 }, () => manager.start({ command: `head -c ${size} /dev/zero | tr '\\0' x; printf END; exit 7` }));
+          await Promise.all(jobs.map((job) => job.ended));
+          for (const job of jobs) {
+            // The pty turns nothing into CRLF here (no newlines): bytes in = bytes out.
+            if (job.log.end === size + 3 && job.log.read(size).bytes.toString() === 'END' && job.exitCode === 7) complete++;
+          }
+          await Promise.all(jobs.map((job) => job.closed));
+        }
+        assert.equal(complete, 200, `${size} bytes: ${complete}/200 runs complete`);
+      }
+    },
+    { PTYJOBS_MAX_JOBS: '20', PTYJOBS_MAX_OUTPUT_BYTES: '2MB', PTYJOBS_RETENTION_S: '0' },
+  );
+});
+
+test('floods keep memory bounded and the server answering', async () => {
+  await withManager(
+    async (manager) => {
+      const baseline = process.memoryUsage().rss;
+      const floods = [
+        manager.start({ command: 'yes' }),
+        manager.start({ command: "yes | tr -d '\\n'" }),
+        manager.start({ command: 'cat /dev/urandom' }),
+        manager.start({ command: "while :; do head -c 2000000 /dev/zero | tr '\\0' y; echo; done" }),
+      ];
+      let peak = 0;
+      let slowest = 0;
+      const until = Date.now() + 4000;
+      while (Date.now() < until) {
+        const started = Date.now();
+        manager.list();
+        manager.tail(floods[0].id, 20);
+        await manager.screen(floods[1].id);
+        slowest = Math.max(slowest, Date.now() - started);
+        peak = Math.max(peak, process.memoryUsage().rss);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const job of floods) assert.ok(job.log.end > 1_000_000, `${job.spec.command} produced output`);
+      // 4 jobs × (2 MB ring + a 1000-line screen) plus parser backlogs bounded by the pause watermark.
+      const grownMb = (peak - baseline) / 2 ** 20;
+      assert.ok(grownMb < 300, `RSS grew by ${grownMb.toFixed(0)} MB`);
+      assert.ok(slowest < 2000, `a read took ${slowest} ms during the flood`);
+      console.error(`flood: RSS +${grownMb.toFixed(0)} MB, slowest read ${slowest} ms`);
+    },
+    { PTYJOBS_MAX_OUTPUT_BYTES: '2MB' },
+  );
+});
