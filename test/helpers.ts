@@ -67,6 +67,20 @@ export function processesMatching(commandLine: string): number[] {
   return found;
 }
 
+/** Pids of live processes whose name (/proc/PID/comm, e.g. "socat", "pylsp") is `name`. */
+export function processesNamed(name: string): number[] {
+  return readdirSafe('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name && isProcessAlive(Number(entry));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 function readdirSafe(path: string): string[] {
   try {
     return readdirSync(path);
