@@ -1,0 +1,264 @@
+// ptyjobs benchmark: each figure measured side by side with its reference in one run,
+// alternating, several rounds; prints a table and writes bench-results/latest.json.
+// Usage: npm run bench [-- --quick]
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import nodePty from 'node-pty';
+import { loadConfig } from '../src/config.js';
+import { JobManager } from '../src/jobs/manager.js';
+import type { Job } from '../src/jobs/job.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SERVER = join(ROOT, 'dist', 'src', 'main.js');
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = QUICK ? 1 : 3;
+const TMUX_SOCKET = `ptyjobs-bench-${process.pid}`;
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+const STREAMS = [
+  { name: 'seq 1 3000000', command: 'seq 1 3000000' },
+  { name: `${QUICK ? 50 : 200} MB of one letter`, command: `head -c ${QUICK ? 50_000_000 : 200_000_000} /dev/zero | tr '\\0' a` },
+];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => performance.now();
+
+function manager(env: Record<string, string> = {}): JobManager {
+  const request = loadConfig([], { PATH: process.env.PATH, HOME: process.env.HOME, SHELL: '/bin/bash', PTYJOBS_MAX_JOBS: '200', ...env });
+  if (request.kind !== 'serve') throw new Error('config');
+  return new JobManager(request.config);
+}
+
+// ---- throughput ------------------------------------------------------------------------------
+
+async function ptyjobsRun(command: string): Promise<number> {
+  const m = manager();
+  const started = now();
+  const job = m.start({ command });
+  await job.ended;
+  await job.screen.settled();
+  const elapsed = now() - started;
+  await m.closeAll();
+  return elapsed;
+}
+
+function rawPtyRun(command: string): Promise<number> {
+  return new Promise((resolve) => {
+    const started = now();
+    const p = nodePty.spawn('/bin/sh', ['-c', command], { cols: 120, rows: 40, encoding: null });
+    p.onData(() => {});
+    p.onExit(() => resolve(now() - started));
+  });
+}
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', TMUX_SOCKET, ...args], { encoding: 'utf8' });
+}
+
+function tmuxRun(command: string): number {
+  const started = now();
+  tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'tp', `${command}; tmux -L ${TMUX_SOCKET} wait-for -S tp-done; sleep 60`);
+  tmux('wait-for', 'tp-done');
+  const elapsed = now() - started;
+  tmux('kill-session', '-t', 'tp');
+  return elapsed;
+}
+
+async function throughput() {
+  const rows = [];
+  for (const stream of STREAMS) {
+    const times: Record<string, number[]> = { ptyjobs: [], tmux: [], raw: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      times.raw.push(await rawPtyRun(stream.command));
+      if (hasTmux) times.tmux.push(tmuxRun(stream.command));
+      times.ptyjobs.push(await ptyjobsRun(stream.command));
+    }
+    const bytes = stream.name.startsWith('seq') ? 3_000_000 * 7.8 + 3_000_000 : Number(stream.command.match(/-c (\d+)/)![1]);
+    const row = {
+      // ptyjobs: start to exit with every byte in the log and parsed on the screen
+      stream: stream.name,
+      ptyjobs_ms: median(times.ptyjobs),
+      tmux_ms: hasTmux ? median(times.tmux) : null,
+      raw_node_pty_ms: median(times.raw),
+      ptyjobs_mb_s: bytes / 1e6 / (median(times.ptyjobs) / 1000),
+      ratio_ptyjobs_to_tmux: hasTmux ? median(times.ptyjobs) / median(times.tmux) : null,
+    };
+    rows.push(row);
+    console.error(`throughput ${stream.name}: ${JSON.stringify(row)}`);
+  }
+  return rows;
+}
+
+// ---- keystroke latency -----------------------------------------------------------------------
+
+/** Keystroke → visible on the ptyjobs screen, engine level, against a raw-mode echoing cat. */
+async function engineLatency(loadJobs: number, samples: number): Promise<number[]> {
+  const m = manager();
+  const floods = Array.from({ length: loadJobs }, () => m.start({ command: 'yes' }));
+  const job = m.start({ command: 'stty raw -echo; exec cat', cols: 80, rows: 24 });
+  await m.wait(job.id, { input: true, timeoutMs: 10_000 }, {});
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const ch = String.fromCharCode(97 + (i % 26));
+    const expectedCol = (i % 60) + 1;
+    if (i % 60 === 0 && i > 0) await typeAndWait(job, '\r\n', (col) => col === 0);
+    const started = now();
+    await typeAndWait(job, ch, (col) => col === expectedCol);
+    latencies.push(now() - started);
+  }
+  for (const f of floods) await m.kill(f.id, 'SIGKILL', 0);
+  await m.closeAll();
+  return latencies;
+}
+
+function typeAndWait(job: Job, data: string, done: (cursorCol: number) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (done(job.screen.snapshot().cursor.col)) {
+        unsubscribe();
+        resolve();
+      }
+    };
+    const unsubscribe = job.onChange(check);
+    job.write(data);
+  });
+}
+
+async function mcpClient(env: Record<string, string> = {}): Promise<{ client: Client; transport: StdioClientTransport }> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [SERVER], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SHELL: '/bin/bash', PTYJOBS_MAX_JOBS: '200', ...env }, stderr: 'ignore' });
+  const client = new Client({ name: 'bench', version: '0' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+/** interact round trip through the built server over stdio until the answer shows the echo. */
+async function mcpLatency(samples: number): Promise<number[]> {
+  const { client } = await mcpClient();
+  const run = (await client.callTool({ name: 'execute', arguments: { command: 'stty raw -echo; cat', wait: { input: true } } })) as unknown as { structuredContent: { job: { job_id: string } } };
+  const jobId = run.structuredContent.job.job_id;
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const token = `k${i}z`;
+    const started = now();
+    await client.callTool({ name: 'interact', arguments: { job_id: jobId, input: token, wait: { pattern: token, timeout_ms: 5000 } } });
+    latencies.push(now() - started);
+  }
+  await client.close();
+  return latencies;
+}
+
+/** tmux: send-keys, then capture-pane until the key shows. */
+function tmuxLatency(samples: number): number[] {
+  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'tl', 'stty raw -echo; exec cat');
+  const ready = Date.now() + 10_000;
+  while (tmux('display-message', '-p', '-t', 'tl', '#{pane_current_command}').trim() !== 'cat' && Date.now() < ready);
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const token = `k${i}z`;
+    const started = now();
+    const deadline = Date.now() + 5000;
+    tmux('send-keys', '-t', 'tl', '-l', token);
+    while (!tmux('capture-pane', '-p', '-J', '-t', 'tl').includes(token)) {
+      if (Date.now() > deadline) throw new Error(`tmux never showed ${token}`);
+    }
+    latencies.push(now() - started);
+  }
+  tmux('kill-session', '-t', 'tl');
+  return latencies;
+}
+
+function summary(latencies: number[]) {
+  return { p50_ms: +median(latencies).toFixed(2), p99_ms: +percentile(latencies, 99).toFixed(2), samples: latencies.length };
+}
+
+async function latency() {
+  const samples = QUICK ? 50 : 300;
+  const result = {
+    engine: summary(await engineLatency(0, samples)),
+    engine_under_3_floods: summary(await engineLatency(3, samples)),
+    mcp_stdio_interact: summary(await mcpLatency(QUICK ? 30 : 100)),
+    tmux_send_keys_capture: hasTmux ? summary(tmuxLatency(QUICK ? 30 : 100)) : null,
+  };
+  console.error(`latency: ${JSON.stringify(result)}`);
+  return result;
+}
+
+// ---- memory ----------------------------------------------------------------------------------
+
+function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+async function memory() {
+  const counts = QUICK ? [1, 10] : [1, 10, 50, 100];
+  const rows = [];
+  for (const count of counts) {
+    const { client, transport } = await mcpClient();
+    const pid = transport.pid!;
+    await sleep(300);
+    const before = rssOf(pid);
+    for (let i = 0; i < count; i++) await client.callTool({ name: 'execute', arguments: { command: "env PS1='$ ' bash --norc -i" } });
+    const last = (await client.callTool({ name: 'list', arguments: {} })) as unknown as { structuredContent: { jobs: { job_id: string }[] } };
+    await client.callTool({ name: 'wait', arguments: { job_id: last.structuredContent.jobs[0].job_id, input: true, timeout_ms: 30_000 } });
+    await sleep(500);
+    const after = rssOf(pid);
+    rows.push({ jobs: count, server_rss_mb: +(after / 2 ** 20).toFixed(1), per_job_mb: +((after - before) / count / 2 ** 20).toFixed(2) });
+    await client.close();
+  }
+  // Peak RSS while 3 jobs flood output.
+  const { client, transport } = await mcpClient();
+  for (let i = 0; i < 3; i++) await client.callTool({ name: 'execute', arguments: { command: 'yes' } });
+  let peak = 0;
+  const until = Date.now() + (QUICK ? 2000 : 5000);
+  while (Date.now() < until) {
+    peak = Math.max(peak, rssOf(transport.pid!));
+    await sleep(50);
+  }
+  await client.close();
+  const result = { idle_shells: rows, flood_peak_rss_mb: +(peak / 2 ** 20).toFixed(1) };
+  console.error(`memory: ${JSON.stringify(result)}`);
+  return result;
+}
+
+// ---- start-up --------------------------------------------------------------------------------
+
+async function startup() {
+  const server: number[] = [];
+  const bare: number[] = [];
+  for (let round = 0; round < (QUICK ? 3 : 7); round++) {
+    let started = now();
+    await new Promise((resolve) => spawn(process.execPath, ['-e', '0']).on('exit', resolve));
+    bare.push(now() - started);
+    started = now();
+    const { client } = await mcpClient();
+    await client.listTools();
+    server.push(now() - started);
+    await client.close();
+  }
+  const result = { server_to_tools_list_ms: +median(server).toFixed(1), bare_node_ms: +median(bare).toFixed(1) };
+  console.error(`startup: ${JSON.stringify(result)}`);
+  return result;
+}
+
+async function main() {
+  const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gb: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, tmux: hasTmux ? execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim() : null };
+  const results = { date: new Date().toISOString(), machine, rounds: ROUNDS, throughput: await throughput(), latency: await latency(), memory: await memory(), startup: await startup() };
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench-results', 'latest.json'), JSON.stringify(results, null, 2));
+  console.log(JSON.stringify(results, null, 2));
+  spawnSync('tmux', ['-L', TMUX_SOCKET, 'kill-server']);
+}
+
+main().catch((error) => {
+  console.error(error);
+  spawnSync('tmux', ['-L', TMUX_SOCKET, 'kill-server']);
+  process.exit(1);
+});
