@@ -33,8 +33,8 @@ export interface OutputRead {
 /** Output that came after an action, as text, with the offsets it covers. */
 export interface OutputSince {
   text: string;
+  /** Offset of the first byte the text covers. */
   from: number;
-  to: number;
   /** New bytes before `from` left out (over the result cap, or gone from the ring). */
   skipped_bytes: number;
 }
@@ -59,10 +59,6 @@ export class JobManager {
     if (!this.shimPath) console.error('ptyjobs: the shim is not built (native/build/ptyjobs-shim); fast exits may lose output. See binding-notes.md.');
     this.sweepTimer = setInterval(() => this.evictExpired(), Math.max(1000, Math.min(60_000, config.retentionS * 250)));
     this.sweepTimer.unref();
-  }
-
-  get hasShim(): boolean {
-    return this.shimPath !== null;
   }
 
   start(request: StartRequest): Job {
@@ -144,7 +140,7 @@ export class JobManager {
     const slice = job.log.read(Math.max(wanted, job.log.end - RESULT_OUTPUT_MAX_BYTES));
     job.reportedOffset = slice.end;
     const bytes = slice.start > wanted ? alignUtf8Start(slice.bytes) : slice.bytes;
-    return { text: renderText(bytes), from: slice.start, to: slice.end, skipped_bytes: slice.start - wanted };
+    return { text: renderText(bytes), from: slice.start, skipped_bytes: slice.start - wanted };
   }
 
   /** Writes text and named keys, then waits (or settles briefly). */

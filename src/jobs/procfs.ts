@@ -51,12 +51,6 @@ export function readProcessTable(): ProcessInfo[] {
   return table;
 }
 
-/** True while the process exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  const info = readProcess(pid);
-  return info !== null && info.state !== 'Z' && info.state !== 'X';
-}
-
 /**
  * The live processes of a job: its session (every process group in it), their descendants
  * that left it (setsid), and any process whose environment holds the job's `NAME=value` tag

@@ -27,7 +27,7 @@ function oneLine(text: string, max = 200): string {
 }
 
 /** Cuts long text in the middle; `hint` says how to read what was cut. */
-export function cutMiddle(text: string, hint: string): string {
+function cutMiddle(text: string, hint: string): string {
   if (text.length <= TEXT_MAX_CHARS) return text;
   const tailChars = TEXT_MAX_CHARS - TEXT_HEAD_CHARS;
   const cut = text.length - TEXT_MAX_CHARS;

@@ -49,10 +49,6 @@ export class HeadlessScreen {
     return { applicationCursor: modes.applicationCursorKeysMode, bracketedPaste: modes.bracketedPasteMode };
   }
 
-  get isAlternate(): boolean {
-    return this.term.buffer.active.type === 'alternate';
-  }
-
   /** Queues bytes for the parser; `onParsed` runs once they are on the screen. */
   write(data: Uint8Array, onParsed?: () => void): void {
     this.pendingBytes += data.length;

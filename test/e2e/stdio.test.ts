@@ -72,8 +72,13 @@ test('closing stdin ends every job and the server exits 0', async () => {
   await call(client, 'execute', { command: "sh -c 'sleep 4802 & sleep 4803'" });
   await call(client, 'execute', { command: "env PS1='$ ' bash --norc -i", wait: { input: true, timeout_ms: 15_000 } });
   await waitUntil(() => processesMatching('sleep 4803').length === 1, 'the jobs to start');
+  const closing = Date.now();
   await client.close(); // closes the server's stdin
   assert.equal(await transport.exitCode, 0);
+  // The promise is grace + 1 s; bash -i ignores SIGTERM, so the whole grace is used here.
+  const shutdownMs = Date.now() - closing;
+  console.error(`clean shutdown with an interactive bash: ${shutdownMs} ms (grace ${serverEnv.PTYJOBS_KILL_GRACE_MS} ms)`);
+  assert.ok(shutdownMs < Number(serverEnv.PTYJOBS_KILL_GRACE_MS) + 1000 + 2000, `shutdown took ${shutdownMs} ms`);
   assert.equal(isProcessAlive(serverPid), false);
   for (const needle of ['sleep 4801', 'sleep 4802', 'sleep 4803']) assert.deepEqual(processesMatching(needle), [], needle);
 });
