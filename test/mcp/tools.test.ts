@@ -12,7 +12,7 @@ before(async () => {
 });
 after(async () => close());
 
-test('all eight tools are listed with input and output schemas and annotations', async () => {
+test('all nine tools are listed with input and output schemas and annotations', async () => {
   const { tools } = await client.listTools();
   assert.deepEqual(tools.map((t) => t.name).sort(), ['execute', 'interact', 'kill', 'list', 'output', 'resize', 'status', 'tail', 'wait']);
   for (const tool of tools) {
