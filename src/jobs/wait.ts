@@ -34,6 +34,11 @@ export interface WaitHooks {
 
 /** How often process-state conditions (input, port, idle) are re-checked. */
 const POLL_INTERVAL_MS = 25;
+/**
+ * Output-driven checks run at most this often: a flood parses many chunks a second, and each
+ * check may render the screen and read /proc. A check after a quiet spell runs at once.
+ */
+const CHECK_MIN_INTERVAL_MS = 10;
 const PORT_POLL_INTERVAL_MS = 100;
 const PROGRESS_INTERVAL_MS = 1000;
 /** A program must stay blocked on input, with no output arriving, this long to count as ready. */
@@ -120,22 +125,35 @@ export function waitFor(job: Job, conditions: WaitConditions, hooks: WaitHooks =
 
   return new Promise((resolve) => {
     let done = false;
+    let lastCheckAt = 0;
+    let deferredCheck: NodeJS.Timeout | null = null;
     const timers: NodeJS.Timeout[] = [];
     const finish = (outcome: WaitOutcome) => {
       if (done) return;
       done = true;
       for (const timer of timers) clearInterval(timer);
+      if (deferredCheck) clearTimeout(deferredCheck);
       unsubscribe();
       hooks.signal?.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
     const check = () => {
       if (done) return;
+      lastCheckAt = Date.now();
       const outcome = evaluate();
       if (outcome) finish(outcome);
     };
+    const checkSoon = () => {
+      if (done || deferredCheck) return;
+      const wait = lastCheckAt + CHECK_MIN_INTERVAL_MS - Date.now();
+      if (wait <= 0) return check();
+      deferredCheck = setTimeout(() => {
+        deferredCheck = null;
+        check();
+      }, wait);
+    };
     const onAbort = () => finish({ reason: 'cancelled' });
-    const unsubscribe = job.onChange(check);
+    const unsubscribe = job.onChange(checkSoon);
     if (hooks.signal?.aborted) return finish({ reason: 'cancelled' });
     hooks.signal?.addEventListener('abort', onAbort);
     timers.push(setTimeout(() => finish({ reason: 'timeout' }), conditions.timeoutMs));
