@@ -139,16 +139,20 @@ export function waitFor(job: Job, conditions: WaitConditions, hooks: WaitHooks =
     };
     const check = () => {
       if (done) return;
-      lastCheckAt = Date.now();
       const outcome = evaluate();
       if (outcome) finish(outcome);
     };
     const checkSoon = () => {
       if (done || deferredCheck) return;
+      // Only output-driven checks count, so the first output after a quiet spell is seen at once.
       const wait = lastCheckAt + CHECK_MIN_INTERVAL_MS - Date.now();
-      if (wait <= 0) return check();
+      if (wait <= 0) {
+        lastCheckAt = Date.now();
+        return check();
+      }
       deferredCheck = setTimeout(() => {
         deferredCheck = null;
+        lastCheckAt = Date.now();
         check();
       }, wait);
     };
