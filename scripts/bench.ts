@@ -1,6 +1,6 @@
 // ptyjobs benchmark: each figure measured side by side with its reference in one run,
 // alternating, several rounds; prints a table and writes bench-results/latest.json.
-// Usage: npm run bench [-- --quick]
+// Usage: npm run bench [-- --quick] [-- --only=throughput,latency,memory,startup]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -17,6 +17,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER = join(ROOT, 'dist', 'src', 'main.js');
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 1 : 3;
+const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const selected = (part: string) => !ONLY || ONLY.includes(part);
 const TMUX_SOCKET = `ptyjobs-bench-${process.pid}`;
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
@@ -250,9 +252,18 @@ async function startup() {
 
 async function main() {
   const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gb: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, tmux: hasTmux ? execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim() : null };
-  const results = { date: new Date().toISOString(), machine, rounds: ROUNDS, throughput: await throughput(), latency: await latency(), memory: await memory(), startup: await startup() };
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    rounds: ROUNDS,
+    throughput: selected('throughput') ? await throughput() : null,
+    latency: selected('latency') ? await latency() : null,
+    memory: selected('memory') ? await memory() : null,
+    startup: selected('startup') ? await startup() : null,
+  };
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench-results', 'latest.json'), JSON.stringify(results, null, 2));
+  // A partial run (--only) must not overwrite the full report.
+  writeFileSync(join(ROOT, 'bench-results', ONLY ? 'partial.json' : 'latest.json'), JSON.stringify(results, null, 2));
   console.log(JSON.stringify(results, null, 2));
   spawnSync('tmux', ['-L', TMUX_SOCKET, 'kill-server']);
 }

@@ -110,6 +110,7 @@ export class Job {
       rows: spec.rows,
       scrollback: spec.scrollback,
       onReply: (reply) => this.status === 'running' && this.pty.write(reply),
+      onParsed: () => this.onParsed(),
     });
     const [file, args] = spec.shimPath
       ? [spec.shimPath, [this.nonce, spec.shell, '-c', spec.command]]
@@ -231,17 +232,19 @@ export class Job {
   private ingest(data: Buffer): void {
     this.log.append(data);
     this.lastOutputAt = Date.now();
-    this.screen.write(data, () => {
-      if (this.paused && this.screen.backlog < PARSER_LOW_WATERMARK_BYTES) {
-        this.paused = false;
-        this.pty.resume();
-      }
-      this.notify();
-    });
+    this.screen.write(data);
     if (!this.paused && this.screen.backlog > PARSER_HIGH_WATERMARK_BYTES) {
       this.paused = true;
       this.pty.pause();
     }
+  }
+
+  private onParsed(): void {
+    if (this.paused && this.screen.backlog < PARSER_LOW_WATERMARK_BYTES) {
+      this.paused = false;
+      this.pty.resume();
+    }
+    this.notify();
   }
 
   private async onPtyExit(exitCode: number, signal: number): Promise<void> {

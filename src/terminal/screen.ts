@@ -2,6 +2,7 @@
 // answers the program's terminal queries, and reports the modes that key encoding needs.
 import xtermHeadless from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
+import { PlainRunScanner, skipPrefix, type Skip } from './flood-skip.js';
 import type { KeyModes } from './keys.js';
 
 // Both packages are CommonJS: named ESM imports type-check but fail at run time.
@@ -24,13 +25,48 @@ export interface ScreenOptions {
   scrollback: number;
   /** Receives the terminal's answers to queries (cursor position, device attributes). */
   onReply: (data: string) => void;
+  /** Runs each time written output has been parsed onto the screen. */
+  onParsed?: () => void;
+}
+
+/** While output keeps coming, it is parsed in batches at most this often, so reading never stalls. */
+const BATCH_INTERVAL_MS = 10;
+/**
+ * During a flood (the last batch was this big), batches are spaced further apart: the part of
+ * a batch that must be parsed is about the same whatever its size (see flood-skip), so fewer,
+ * larger batches leave more time for reading. A reader (settled) never waits for the interval.
+ */
+const FLOOD_BATCH_BYTES = 64 * 1024;
+const FLOOD_BATCH_INTERVAL_MS = 50;
+/** A batch this big is parsed without waiting out the interval, which bounds the queue. */
+const MAX_BATCH_BYTES = 2 * 1024 * 1024;
+/** Largest single write handed to xterm, which parses each write in one go. */
+const MAX_PARSE_SLICE_BYTES = 64 * 1024;
+
+/** What flood skipping reads from xterm's internals; null if an xterm upgrade moved them (skipping then stops). */
+interface ParserInternals {
+  _inputHandler: { _parser: { currentState: number } };
+  buffer: { x: number; scrollTop: number; scrollBottom: number };
 }
 
 export class HeadlessScreen {
   private readonly term: InstanceType<typeof Terminal>;
-  /** Bytes handed to the parser and not yet parsed. */
-  private pendingBytes = 0;
-  private drainWaiters: (() => void)[] = [];
+  private readonly internals: ParserInternals | null;
+  private readonly onParsed: () => void;
+  /** Scans queued output for what can be skipped; null when skipping is off. */
+  private readonly scanner: PlainRunScanner | null;
+  /** Output received and not yet handed to xterm. */
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private writtenBytes = 0;
+  private parsedBytes = 0;
+  /** Bytes of output never parsed because they could not have been seen. */
+  skippedBytes = 0;
+  private parsing = false;
+  private lastBatchAt = -Infinity;
+  private lastBatchBytes = 0;
+  private batchTimer: NodeJS.Timeout | null = null;
+  private settleWaiters: { until: number; resolve: () => void }[] = [];
 
   constructor(options: ScreenOptions) {
     // logLevel off: xterm logs parse errors of binary output with console.log, and stdout is the MCP channel.
@@ -38,10 +74,20 @@ export class HeadlessScreen {
     this.term.loadAddon(new Unicode11Addon());
     this.term.unicode.activeVersion = '11';
     this.term.onData(options.onReply);
+    this.onParsed = options.onParsed ?? (() => {});
+    this.internals = probeInternals(this.term);
+    // A plain run must still scroll this many rows after a cut for the cut to be invisible (see flood-skip).
+    this.scanner = this.internals ? new PlainRunScanner(2 * options.rows + options.scrollback + 1) : null;
   }
 
+  /** Whether flood skipping works with this xterm version (tests assert it). */
+  get canSkip(): boolean {
+    return this.internals !== null;
+  }
+
+  /** Bytes received and not yet on the screen. */
   get backlog(): number {
-    return this.pendingBytes;
+    return this.writtenBytes - this.parsedBytes;
   }
 
   get modes(): KeyModes & { bracketedPaste: boolean } {
@@ -49,20 +95,24 @@ export class HeadlessScreen {
     return { applicationCursor: modes.applicationCursorKeysMode, bracketedPaste: modes.bracketedPasteMode };
   }
 
-  /** Queues bytes for the parser; `onParsed` runs once they are on the screen. */
-  write(data: Uint8Array, onParsed?: () => void): void {
-    this.pendingBytes += data.length;
-    this.term.write(data, () => {
-      this.pendingBytes -= data.length;
-      onParsed?.();
-      if (this.pendingBytes === 0) this.releaseDrainWaiters();
-    });
+  /** Queues output for the screen; the first after a quiet spell is parsed at once, a flood in batches. */
+  write(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.queue.push(data);
+    this.queuedBytes += data.length;
+    this.writtenBytes += data.length;
+    this.scanner?.feed(data);
+    this.scheduleBatch(this.writtenBytes - this.parsedBytes >= MAX_BATCH_BYTES);
   }
 
-  /** Resolves once everything written so far is parsed. */
+  /** Resolves once everything written so far is on the screen (later output does not delay it). */
   settled(): Promise<void> {
-    if (this.pendingBytes === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    if (this.parsedBytes === this.writtenBytes) return Promise.resolve();
+    const until = this.writtenBytes;
+    return new Promise((resolve) => {
+      this.settleWaiters.push({ until, resolve });
+      this.scheduleBatch(true); // someone is waiting: no reason to hold the batch back
+    });
   }
 
   resize(cols: number, rows: number): void {
@@ -87,13 +137,89 @@ export class HeadlessScreen {
   }
 
   dispose(): void {
-    this.releaseDrainWaiters();
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.parsedBytes = this.writtenBytes;
+    this.releaseSettled();
     this.term.dispose();
   }
 
-  private releaseDrainWaiters(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const resolve of waiters) resolve();
+  private scheduleBatch(urgent: boolean): void {
+    if (this.parsing || this.queue.length === 0) return;
+    const interval = this.lastBatchBytes >= FLOOD_BATCH_BYTES ? FLOOD_BATCH_INTERVAL_MS : BATCH_INTERVAL_MS;
+    const delay = urgent ? 0 : this.lastBatchAt + interval - performance.now();
+    if (delay <= 0) {
+      if (this.batchTimer) clearTimeout(this.batchTimer);
+      this.batchTimer = null;
+      this.parseBatch();
+    } else {
+      this.batchTimer ??= setTimeout(() => {
+        this.batchTimer = null;
+        this.parseBatch();
+      }, delay);
+    }
   }
+
+  /** Hands everything queued to xterm, minus what a flood scrolls out of sight unseen. */
+  private parseBatch(): void {
+    const chunks = this.queue;
+    const batchBytes = this.queuedBytes;
+    const skip = this.findSkip();
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.scanner?.reset();
+    this.parsing = true;
+    this.lastBatchAt = performance.now();
+    this.lastBatchBytes = batchBytes;
+    let offset = 0;
+    if (skip) {
+      this.term.write(skipPrefix(skip));
+      this.skippedBytes += skip.cut;
+    }
+    for (const chunk of chunks) {
+      // The part of this chunk past the cut, in slices xterm parses without a long stall.
+      for (let start = Math.max(0, (skip?.cut ?? 0) - offset); start < chunk.length; start += MAX_PARSE_SLICE_BYTES) {
+        this.term.write(chunk.subarray(start, start + MAX_PARSE_SLICE_BYTES));
+      }
+      offset += chunk.length;
+    }
+    this.term.write('', () => {
+      this.parsing = false;
+      this.parsedBytes += batchBytes;
+      this.releaseSettled();
+      this.onParsed();
+      this.scheduleBatch(this.settleWaiters.length > 0);
+    });
+  }
+
+  /** Only called between batches, when xterm has parsed everything it was given. */
+  private findSkip(): Skip | null {
+    const internals = this.internals;
+    if (!internals || !this.scanner) return null;
+    const buffer = internals.buffer;
+    // Mid-escape, the batch's first bytes finish a sequence; with scroll margins, rows outside
+    // them keep what plain text wrote over them.
+    const atRest = internals._inputHandler._parser.currentState === PARSER_GROUND_STATE && buffer.scrollTop === 0 && buffer.scrollBottom === this.term.rows - 1;
+    if (!atRest) return null;
+    return this.scanner.skip({ column: buffer.x, cols: this.term.cols, wraparound: this.term.modes.wraparoundMode });
+  }
+
+  private releaseSettled(): void {
+    const waiting = this.settleWaiters;
+    this.settleWaiters = waiting.filter((waiter) => waiter.until > this.parsedBytes);
+    for (const waiter of waiting) if (waiter.until <= this.parsedBytes) waiter.resolve();
+  }
+}
+
+/** xterm's parser state when it is between escape sequences. */
+const PARSER_GROUND_STATE = 0;
+
+function probeInternals(term: InstanceType<typeof Terminal>): ParserInternals | null {
+  const core = (term as unknown as { _core?: Partial<ParserInternals> })._core;
+  const ok =
+    typeof core?._inputHandler?._parser?.currentState === 'number' &&
+    typeof core.buffer?.x === 'number' &&
+    typeof core.buffer.scrollBottom === 'number';
+  return ok ? (core as ParserInternals) : null;
 }
