@@ -1,13 +1,18 @@
 // One job's headless terminal: parses the job's output into a screen a person would see,
 // answers the program's terminal queries, and reports the modes that key encoding needs.
-import xtermHeadless from '@xterm/headless';
-import unicode11 from '@xterm/addon-unicode11';
+import { createRequire } from 'node:module';
+import type { Unicode11Addon } from '@xterm/addon-unicode11';
+import type { Terminal } from '@xterm/headless';
 import { PlainRunScanner, skipPrefix, type Skip } from './flood-skip.js';
 import type { KeyModes } from './keys.js';
 
-// Both packages are CommonJS: named ESM imports type-check but fail at run time.
-const { Terminal } = xtermHeadless;
-const { Unicode11Addon } = unicode11;
+// xterm is loaded with the first job rather than at start-up, where it would add ~20 ms.
+const requireLazily = createRequire(import.meta.url);
+let xterm: { Terminal: typeof Terminal; Unicode11Addon: typeof Unicode11Addon } | null = null;
+function loadXterm() {
+  xterm ??= { Terminal: requireLazily('@xterm/headless').Terminal, Unicode11Addon: requireLazily('@xterm/addon-unicode11').Unicode11Addon };
+  return xterm;
+}
 
 export interface Screen {
   /** Visible rows, trailing spaces trimmed, trailing empty rows dropped. */
@@ -29,13 +34,15 @@ export interface ScreenOptions {
   onParsed?: () => void;
 }
 
-/** While output keeps coming, it is parsed in batches at most this often, so reading never stalls. */
-const BATCH_INTERVAL_MS = 10;
 /**
- * During a flood (the last batch was this big), batches are spaced further apart: the part of
- * a batch that must be parsed is about the same whatever its size (see flood-skip), so fewer,
- * larger batches leave more time for reading. A reader (settled) never waits for the interval.
+ * How long output waits after the last batch, by that batch's size. Small output (an echo, a
+ * prompt) is parsed at once. Once output comes faster than it is parsed, it is parsed in
+ * batches, so reading never stalls behind parsing; during a flood batches are spaced further
+ * apart, since the part of a batch that must be parsed is about the same whatever its size
+ * (see flood-skip). A reader (settled) never waits for the interval.
  */
+const BUSY_BATCH_BYTES = 16 * 1024;
+const BUSY_BATCH_INTERVAL_MS = 10;
 const FLOOD_BATCH_BYTES = 64 * 1024;
 const FLOOD_BATCH_INTERVAL_MS = 50;
 /** A batch this big is parsed without waiting out the interval, which bounds the queue. */
@@ -50,7 +57,7 @@ interface ParserInternals {
 }
 
 export class HeadlessScreen {
-  private readonly term: InstanceType<typeof Terminal>;
+  private readonly term: Terminal;
   private readonly internals: ParserInternals | null;
   private readonly onParsed: () => void;
   /** Scans queued output for what can be skipped; null when skipping is off. */
@@ -70,6 +77,7 @@ export class HeadlessScreen {
 
   constructor(options: ScreenOptions) {
     // logLevel off: xterm logs parse errors of binary output with console.log, and stdout is the MCP channel.
+    const { Terminal, Unicode11Addon } = loadXterm();
     this.term = new Terminal({ cols: options.cols, rows: options.rows, scrollback: options.scrollback, allowProposedApi: true, logLevel: 'off' });
     this.term.loadAddon(new Unicode11Addon());
     this.term.unicode.activeVersion = '11';
@@ -147,7 +155,7 @@ export class HeadlessScreen {
 
   private scheduleBatch(urgent: boolean): void {
     if (this.parsing || this.queue.length === 0) return;
-    const interval = this.lastBatchBytes >= FLOOD_BATCH_BYTES ? FLOOD_BATCH_INTERVAL_MS : BATCH_INTERVAL_MS;
+    const interval = this.lastBatchBytes >= FLOOD_BATCH_BYTES ? FLOOD_BATCH_INTERVAL_MS : this.lastBatchBytes >= BUSY_BATCH_BYTES ? BUSY_BATCH_INTERVAL_MS : 0;
     const delay = urgent ? 0 : this.lastBatchAt + interval - performance.now();
     if (delay <= 0) {
       if (this.batchTimer) clearTimeout(this.batchTimer);
@@ -215,7 +223,7 @@ export class HeadlessScreen {
 /** xterm's parser state when it is between escape sequences. */
 const PARSER_GROUND_STATE = 0;
 
-function probeInternals(term: InstanceType<typeof Terminal>): ParserInternals | null {
+function probeInternals(term: Terminal): ParserInternals | null {
   const core = (term as unknown as { _core?: Partial<ParserInternals> })._core;
   const ok =
     typeof core?._inputHandler?._parser?.currentState === 'number' &&
