@@ -14,7 +14,7 @@ import { JobManager } from '../src/jobs/manager.js';
 import type { Job } from '../src/jobs/job.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SERVER = join(ROOT, 'dist', 'src', 'main.js');
+const SERVER = join(ROOT, 'dist', 'ptyjobs.mjs');
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 1 : 3;
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');

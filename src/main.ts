@@ -2,13 +2,15 @@
 // The ptyjobs command: settings → job manager → MCP server on stdio. Every job is ended when
 // the client goes away (stdin closes) or the server is told to stop by a signal.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, helpText, loadConfig } from './config.js';
 import { JobManager } from './jobs/manager.js';
 import { createServer } from './mcp/server.js';
+import { packageRoot } from './package-root.js';
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -1,8 +1,8 @@
 // One job: a command in its own pty, whose output feeds a byte log and a headless screen.
 import { randomBytes } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
-import nodePty from 'node-pty';
-import type { IPty } from 'node-pty';
+import { createRequire } from 'node:module';
+import type { IPty, spawn as spawnPty } from 'node-pty';
 import { notRunning } from '../errors.js';
 import { HeadlessScreen, type Screen } from '../terminal/screen.js';
 import { ExitMarkerScanner, type ShimExit } from './exit-marker.js';
@@ -57,6 +57,10 @@ const EXIT_RECORD_TIMEOUT_MS = 3000;
 
 /** Environment variable that marks every process of a job, however far it wanders. */
 const JOB_TAG_VARIABLE = 'PTYJOBS_JOB';
+
+// node-pty (a native addon) is loaded with the first job rather than at start-up.
+const requireLazily = createRequire(import.meta.url);
+let ptySpawn: typeof spawnPty | null = null;
 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([name, num]) => [num, name]));
 
@@ -115,7 +119,8 @@ export class Job {
     const [file, args] = spec.shimPath
       ? [spec.shimPath, [this.nonce, spec.shell, '-c', spec.command]]
       : [spec.shell, ['-c', spec.command]];
-    this.pty = nodePty.spawn(file, args, {
+    ptySpawn ??= (requireLazily('node-pty') as { spawn: typeof spawnPty }).spawn;
+    this.pty = ptySpawn(file, args, {
       name: 'xterm-256color',
       cols: spec.cols,
       rows: spec.rows,

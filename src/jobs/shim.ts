@@ -1,12 +1,7 @@
 // Locates the compiled shim (native/shim.c) that every job runs under.
 import { accessSync, constants } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-function packageRoot(): string {
-  // This file is dist/src/jobs/shim.js in a build.
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-}
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
 /** Absolute path of the shim, or null when it was not built (see binding-notes.md). */
 export function findShim(): string | null {

@@ -1,6 +1,7 @@
 // The built server as a client would run it: over stdio, and gone with every job when the
 // client leaves or a signal says stop.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -11,7 +12,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readProcess, readProcessTable } from '../../src/jobs/procfs.js';
 import { call, isProcessAlive, processesMatching, ROOT, textOf, waitUntil } from '../helpers.js';
 
-const SERVER = join(ROOT, 'dist', 'src', 'main.js');
+const SERVER = join(ROOT, 'dist', 'ptyjobs.mjs');
 const serverEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SHELL: '/bin/bash', PTYJOBS_KILL_GRACE_MS: '1000' };
 
 /** A client transport over a server process we spawn ourselves, so its exit code is visible. */
@@ -53,12 +54,15 @@ async function connect(): Promise<{ client: Client; transport: ChildTransport; p
   return { client, transport, pid: transport.child.pid! };
 }
 
-test('the built server serves the tools over stdio and drives a REPL', async () => {
+test('the bundled server serves the tools over stdio and drives a REPL under the shim', async () => {
   const { client } = await connect();
   try {
+    assert.equal(client.getServerVersion()?.version, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
     const { tools } = await client.listTools();
     assert.equal(tools.length, 9);
     const run = await call(client, 'execute', { command: 'python3 -q', wait: { input: true, timeout_ms: 15_000 } });
+    // The bundle lives in dist/, not dist/src/jobs/: it must still find the shim.
+    assert.equal(readFileSync(`/proc/${run.structuredContent.job.pid}/comm`, 'utf8').trim(), 'ptyjobs-shim');
     const answer = await call(client, 'interact', { job_id: run.structuredContent.job.job_id, input: '6*7\n' });
     assert.match(textOf(answer), /42/);
   } finally {
