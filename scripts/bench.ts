@@ -16,7 +16,7 @@ import type { Job } from '../src/jobs/job.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER = join(ROOT, 'dist', 'ptyjobs.mjs');
 const QUICK = process.argv.includes('--quick');
-const ROUNDS = QUICK ? 1 : 3;
+const ROUNDS = QUICK ? 1 : 5;
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const selected = (part: string) => !ONLY || ONLY.includes(part);
 const TMUX_SOCKET = `ptyjobs-bench-${process.pid}`;
@@ -205,6 +205,9 @@ async function memory() {
   for (const count of counts) {
     const { client, transport } = await mcpClient();
     const pid = transport.pid!;
+    // xterm and node-pty load with the first job: one job that has come and gone leaves the
+    // baseline with its code loaded, so per-job figures count only what each job adds.
+    await client.callTool({ name: 'execute', arguments: { command: 'true', wait: { exit: true } } });
     await sleep(300);
     const before = rssOf(pid);
     for (let i = 0; i < count; i++) await client.callTool({ name: 'execute', arguments: { command: "env PS1='$ ' bash --norc -i" } });

@@ -61,7 +61,8 @@ export class HeadlessScreen {
   private readonly internals: ParserInternals | null;
   private readonly onParsed: () => void;
   /** Scans queued output for what can be skipped; null when skipping is off. */
-  private readonly scanner: PlainRunScanner | null;
+  private scanner: PlainRunScanner | null;
+  private readonly scrollback: number;
   /** Output received and not yet handed to xterm. */
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -73,6 +74,8 @@ export class HeadlessScreen {
   private lastBatchAt = -Infinity;
   private lastBatchBytes = 0;
   private batchTimer: NodeJS.Timeout | null = null;
+  /** A resize that waits for the batch in flight, whose skip was cut for the old size. */
+  private pendingResize: { cols: number; rows: number } | null = null;
   private settleWaiters: { until: number; resolve: () => void }[] = [];
 
   constructor(options: ScreenOptions) {
@@ -84,8 +87,13 @@ export class HeadlessScreen {
     this.term.onData(options.onReply);
     this.onParsed = options.onParsed ?? (() => {});
     this.internals = probeInternals(this.term);
+    this.scrollback = options.scrollback;
+    this.scanner = this.newScanner();
+  }
+
+  private newScanner(): PlainRunScanner | null {
     // A plain run must still scroll this many rows after a cut for the cut to be invisible (see flood-skip).
-    this.scanner = this.internals ? new PlainRunScanner(2 * options.rows + options.scrollback + 1) : null;
+    return this.internals ? new PlainRunScanner(2 * this.term.rows + this.scrollback + 1) : null;
   }
 
   /** Whether flood skipping works with this xterm version (tests assert it). */
@@ -123,8 +131,17 @@ export class HeadlessScreen {
     });
   }
 
+  /** Output received before the resize is shown at the old size, the rest at the new one. */
   resize(cols: number, rows: number): void {
+    if (this.parsing) this.pendingResize = { cols, rows };
+    else this.applyResize(cols, rows);
+  }
+
+  private applyResize(cols: number, rows: number): void {
     this.term.resize(cols, rows);
+    // The rows a cut must keep depend on the height: rescan what is queued.
+    this.scanner = this.newScanner();
+    for (const chunk of this.queue) this.scanner?.feed(chunk);
   }
 
   /** The visible screen as it is now (call settled() first for an up-to-date one). */
@@ -194,6 +211,8 @@ export class HeadlessScreen {
     }
     this.term.write('', () => {
       this.parsing = false;
+      if (this.pendingResize) this.applyResize(this.pendingResize.cols, this.pendingResize.rows);
+      this.pendingResize = null;
       this.parsedBytes += batchBytes;
       this.releaseSettled();
       this.onParsed();

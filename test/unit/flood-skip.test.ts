@@ -124,16 +124,17 @@ function pair(cols: number, rows: number, scrollback: number) {
     screen.write(chunk);
     reference.write(chunk);
   };
+  const settleReference = () => new Promise<void>((resolve) => reference.write('', resolve));
   const compare = async (message: string) => {
     await screen.settled();
-    await new Promise<void>((resolve) => reference.write('', resolve));
+    await settleReference();
     assert.equal(dump(term), dump(reference), message);
   };
   const dispose = () => {
     screen.dispose();
     reference.dispose();
   };
-  return { screen, write, compare, dispose };
+  return { screen, reference, write, compare, settleReference, dispose };
 }
 
 test('a flood that starts at the top of a full screen leaves no half-overwritten row', async () => {
@@ -164,6 +165,27 @@ test('lines written below a scroll region overwrite one row, so none is skipped'
   await compare('after the flood');
   assert.equal(screen.skippedBytes, 0);
   dispose();
+});
+
+test('a resize shows output received before it at the old size and output queued after it at the new one', async () => {
+  const flood = (tag: string, lines: number) => Array.from({ length: lines }, (_, i) => `${tag} ${i}\r\n`).join('');
+  // The first write is handed to xterm at once; the second queues behind it, then the height grows.
+  for (const [inFlight, queued] of [
+    [flood('before', 3000), 'after\r\n'], // the in-flight flood is shown at the old height
+    [flood('before', 3000) + '\x1b[H', flood('after', 300)], // the queued flood is cut for the new one
+  ]) {
+    const { screen, reference, compare, settleReference, dispose } = pair(20, 5, 10);
+    screen.write(Buffer.from(inFlight));
+    screen.write(Buffer.from(queued));
+    screen.resize(20, 12);
+    reference.write(inFlight);
+    await settleReference();
+    reference.resize(20, 12);
+    reference.write(queued);
+    await compare(`after the resize, ${queued.length} bytes queued`);
+    assert.ok(screen.skippedBytes > 0);
+    dispose();
+  }
 });
 
 test('flood skipping leaves exactly the state a full parse does', async () => {
