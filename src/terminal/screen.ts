@@ -47,18 +47,25 @@ const FLOOD_BATCH_BYTES = 64 * 1024;
 const FLOOD_BATCH_INTERVAL_MS = 50;
 /** A batch this big is parsed without waiting out the interval, which bounds the queue. */
 const MAX_BATCH_BYTES = 2 * 1024 * 1024;
-/** Largest single write handed to xterm, which parses each write in one go. */
+/** Largest single write handed to xterm, which parses each write in one go (~1-2 ms for 64 KB). */
 const MAX_PARSE_SLICE_BYTES = 64 * 1024;
+/** Batches up to this size are parsed synchronously, as soon as they are cut. */
+const MAX_SYNC_PARSE_BYTES = MAX_PARSE_SLICE_BYTES;
 
-/** What flood skipping reads from xterm's internals; null if an xterm upgrade moved them (skipping then stops). */
-interface ParserInternals {
+/**
+ * What ptyjobs uses of xterm's internals; null if an xterm upgrade moved them, and then flood
+ * skipping and synchronous parsing stop (tests fail so the upgrade is noticed).
+ */
+interface XtermInternals {
   _inputHandler: { _parser: { currentState: number } };
   buffer: { x: number; scrollTop: number; scrollBottom: number };
+  /** Set, the next write into an empty write buffer is parsed at once (xterm's echo path after user input). */
+  _writeBuffer: { _didUserInput: boolean };
 }
 
 export class HeadlessScreen {
   private readonly term: Terminal;
-  private readonly internals: ParserInternals | null;
+  private readonly internals: XtermInternals | null;
   private readonly onParsed: () => void;
   /** Scans queued output for what can be skipped; null when skipping is off. */
   private scanner: PlainRunScanner | null;
@@ -96,8 +103,8 @@ export class HeadlessScreen {
     return this.internals ? new PlainRunScanner(2 * this.term.rows + this.scrollback + 1) : null;
   }
 
-  /** Whether flood skipping works with this xterm version (tests assert it). */
-  get canSkip(): boolean {
+  /** Whether flood skipping and synchronous parsing work with this xterm version (tests assert it). */
+  get xtermInternalsFound(): boolean {
     return this.internals !== null;
   }
 
@@ -188,28 +195,22 @@ export class HeadlessScreen {
 
   /** Hands everything queued to xterm, minus what a flood scrolls out of sight unseen. */
   private parseBatch(): void {
-    const chunks = this.queue;
-    const batchBytes = this.queuedBytes;
     const skip = this.findSkip();
+    const batchBytes = this.queuedBytes;
+    const pieces: Uint8Array[] = skip ? [Buffer.from(skipPrefix(skip))] : [];
+    let offset = 0;
+    for (const chunk of this.queue) {
+      if (offset + chunk.length > (skip?.cut ?? 0)) pieces.push(chunk.subarray(Math.max(0, (skip?.cut ?? 0) - offset)));
+      offset += chunk.length;
+    }
+    this.skippedBytes += skip?.cut ?? 0;
     this.queue = [];
     this.queuedBytes = 0;
     this.scanner?.reset();
     this.parsing = true;
     this.lastBatchAt = performance.now();
     this.lastBatchBytes = batchBytes;
-    let offset = 0;
-    if (skip) {
-      this.term.write(skipPrefix(skip));
-      this.skippedBytes += skip.cut;
-    }
-    for (const chunk of chunks) {
-      // The part of this chunk past the cut, in slices xterm parses without a long stall.
-      for (let start = Math.max(0, (skip?.cut ?? 0) - offset); start < chunk.length; start += MAX_PARSE_SLICE_BYTES) {
-        this.term.write(chunk.subarray(start, start + MAX_PARSE_SLICE_BYTES));
-      }
-      offset += chunk.length;
-    }
-    this.term.write('', () => {
+    const parsed = () => {
       this.parsing = false;
       if (this.pendingResize) this.applyResize(this.pendingResize.cols, this.pendingResize.rows);
       this.pendingResize = null;
@@ -217,7 +218,19 @@ export class HeadlessScreen {
       this.releaseSettled();
       this.onParsed();
       this.scheduleBatch(this.settleWaiters.length > 0);
-    });
+    };
+    const tail = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    if (tail <= MAX_SYNC_PARSE_BYTES && this.internals) {
+      // Small: parsed right here, which saves an echo the timer xterm would wait for.
+      this.internals._writeBuffer._didUserInput = true;
+      this.term.write(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces), parsed);
+      return;
+    }
+    // Large: in slices, which xterm parses in turns of the event loop.
+    for (const piece of pieces) {
+      for (let start = 0; start < piece.length; start += MAX_PARSE_SLICE_BYTES) this.term.write(piece.subarray(start, start + MAX_PARSE_SLICE_BYTES));
+    }
+    this.term.write('', parsed);
   }
 
   /** Only called between batches, when xterm has parsed everything it was given. */
@@ -242,11 +255,12 @@ export class HeadlessScreen {
 /** xterm's parser state when it is between escape sequences. */
 const PARSER_GROUND_STATE = 0;
 
-function probeInternals(term: Terminal): ParserInternals | null {
-  const core = (term as unknown as { _core?: Partial<ParserInternals> })._core;
+function probeInternals(term: Terminal): XtermInternals | null {
+  const core = (term as unknown as { _core?: Partial<XtermInternals> })._core;
   const ok =
     typeof core?._inputHandler?._parser?.currentState === 'number' &&
     typeof core.buffer?.x === 'number' &&
+    typeof core._writeBuffer?._didUserInput === 'boolean' &&
     typeof core.buffer.scrollBottom === 'number';
-  return ok ? (core as ParserInternals) : null;
+  return ok ? (core as XtermInternals) : null;
 }

@@ -18,6 +18,16 @@ test('rows are trimmed, trailing empty rows dropped, cursor reported', async () 
   s.dispose();
 });
 
+test('output after a quiet spell is on the screen as soon as it is written', () => {
+  const s = screen();
+  assert.ok(s.xtermInternalsFound);
+  s.write(Buffer.from('echo'));
+  assert.deepEqual(s.snapshot().lines, ['echo']);
+  s.write(Buffer.from('ed'));
+  assert.deepEqual(s.snapshot().lines, ['echoed']);
+  s.dispose();
+});
+
 test('wide characters take two cells (unicode 11)', async () => {
   const s = screen();
   s.write(Buffer.from('😀x'));
