@@ -35,15 +35,16 @@ export interface ScreenOptions {
 }
 
 /**
- * How long output waits after the last batch, by that batch's size. Small output (an echo, a
- * prompt) is parsed at once. Once output comes faster than it is parsed, it is parsed in
- * batches, so reading never stalls behind parsing; during a flood batches are spaced further
- * apart, since the part of a batch that must be parsed is about the same whatever its size
- * (see flood-skip). A reader (settled) never waits for the interval.
+ * How long output waits after the last batch, by how much arrived in the current burst (output
+ * with no gap of QUIET_GAP_MS). Small output (an echo, a prompt) is parsed at once. Once a
+ * burst outgrows BUSY_BURST_BYTES it is parsed in batches, so reading never stalls behind
+ * parsing; in a flood batches are spaced further apart, since the part of a batch that must be
+ * parsed is about the same whatever its size (see flood-skip). A reader (settled) never waits.
  */
-const BUSY_BATCH_BYTES = 16 * 1024;
+const QUIET_GAP_MS = 20;
+const BUSY_BURST_BYTES = 16 * 1024;
 const BUSY_BATCH_INTERVAL_MS = 10;
-const FLOOD_BATCH_BYTES = 64 * 1024;
+const FLOOD_BURST_BYTES = 64 * 1024;
 const FLOOD_BATCH_INTERVAL_MS = 50;
 /** A batch this big is parsed without waiting out the interval, which bounds the queue. */
 const MAX_BATCH_BYTES = 2 * 1024 * 1024;
@@ -79,7 +80,8 @@ export class HeadlessScreen {
   skippedBytes = 0;
   private parsing = false;
   private lastBatchAt = -Infinity;
-  private lastBatchBytes = 0;
+  private lastWriteAt = -Infinity;
+  private burstBytes = 0;
   private batchTimer: NodeJS.Timeout | null = null;
   /** A resize that waits for the batch in flight, whose skip was cut for the old size. */
   private pendingResize: { cols: number; rows: number } | null = null;
@@ -121,6 +123,10 @@ export class HeadlessScreen {
   /** Queues output for the screen; the first after a quiet spell is parsed at once, a flood in batches. */
   write(data: Uint8Array): void {
     if (data.length === 0) return;
+    const now = performance.now();
+    if (now - this.lastWriteAt >= QUIET_GAP_MS) this.burstBytes = 0;
+    this.lastWriteAt = now;
+    this.burstBytes += data.length;
     this.queue.push(data);
     this.queuedBytes += data.length;
     this.writtenBytes += data.length;
@@ -179,7 +185,7 @@ export class HeadlessScreen {
 
   private scheduleBatch(urgent: boolean): void {
     if (this.parsing || this.queue.length === 0) return;
-    const interval = this.lastBatchBytes >= FLOOD_BATCH_BYTES ? FLOOD_BATCH_INTERVAL_MS : this.lastBatchBytes >= BUSY_BATCH_BYTES ? BUSY_BATCH_INTERVAL_MS : 0;
+    const interval = this.burstBytes >= FLOOD_BURST_BYTES ? FLOOD_BATCH_INTERVAL_MS : this.burstBytes >= BUSY_BURST_BYTES ? BUSY_BATCH_INTERVAL_MS : 0;
     const delay = urgent ? 0 : this.lastBatchAt + interval - performance.now();
     if (delay <= 0) {
       if (this.batchTimer) clearTimeout(this.batchTimer);
@@ -209,7 +215,6 @@ export class HeadlessScreen {
     this.scanner?.reset();
     this.parsing = true;
     this.lastBatchAt = performance.now();
-    this.lastBatchBytes = batchBytes;
     const parsed = () => {
       this.parsing = false;
       if (this.pendingResize) this.applyResize(this.pendingResize.cols, this.pendingResize.rows);
