@@ -88,8 +88,8 @@ export class HeadlessScreen {
   private settleWaiters: { until: number; resolve: () => void }[] = [];
 
   constructor(options: ScreenOptions) {
-    // logLevel off: xterm logs parse errors of binary output with console.log, and stdout is the MCP channel.
     const { Terminal, Unicode11Addon } = loadXterm();
+    // logLevel off: xterm logs parse errors of binary output with console.log, and stdout is the MCP channel.
     this.term = new Terminal({ cols: options.cols, rows: options.rows, scrollback: options.scrollback, allowProposedApi: true, logLevel: 'off' });
     this.term.loadAddon(new Unicode11Addon());
     this.term.unicode.activeVersion = '11';
@@ -226,7 +226,7 @@ export class HeadlessScreen {
     };
     const tail = pieces.reduce((sum, piece) => sum + piece.length, 0);
     if (tail <= MAX_SYNC_PARSE_BYTES && this.internals) {
-      // Small: parsed right here, which saves an echo the timer xterm would wait for.
+      // Small: parsed right here, so an echo does not wait for a turn of xterm's timer.
       this.internals._writeBuffer._didUserInput = true;
       this.term.write(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces), parsed);
       return;
