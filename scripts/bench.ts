@@ -2,7 +2,7 @@
 // alternating, several rounds; prints a table and writes bench-results/latest.json.
 // Usage: npm run bench [-- --quick] [-- --only=throughput,latency,memory,startup]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -215,8 +215,12 @@ async function memory() {
     await client.callTool({ name: 'wait', arguments: { job_id: last.structuredContent.jobs[0].job_id, input: true, timeout_ms: 30_000 } });
     await sleep(500);
     const after = rssOf(pid);
-    rows.push({ jobs: count, server_rss_mb: +(after / 2 ** 20).toFixed(1), per_job_mb: +((after - before) / count / 2 ** 20).toFixed(2) });
+    // Shutdown: stdin closes, every job is ended, the server exits.
+    const closing = now();
     await client.close();
+    while (existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')) await sleep(5);
+    const shutdownMs = now() - closing;
+    rows.push({ jobs: count, server_rss_mb: +(after / 2 ** 20).toFixed(1), per_job_mb: +((after - before) / count / 2 ** 20).toFixed(2), shutdown_ms: Math.round(shutdownMs) });
   }
   // Peak RSS while 3 jobs flood output.
   const { client, transport } = await mcpClient();

@@ -5,6 +5,8 @@ import { hasProcfs, jobProcesses } from './procfs.js';
 
 /** How often the process table is re-read while waiting for processes to go. */
 const POLL_INTERVAL_MS = 20;
+/** While waiting, a reading of /proc this recent is good enough (shared by jobs killed together). */
+const POLL_SNAPSHOT_MAX_AGE_MS = POLL_INTERVAL_MS / 2;
 /** How long SIGKILLed processes get to disappear from the table before we call them survivors. */
 const SIGKILL_SETTLE_MS = 1000;
 /** SIGKILL sweeps, each re-reading the table, for trees that fork while being killed. */
@@ -34,9 +36,9 @@ function signalAll(pids: Iterable<number>, groups: Iterable<number>, signal: Nod
   }
 }
 
-function snapshot(target: KillTarget): { pids: number[]; groups: Set<number> } {
+function snapshot(target: KillTarget, maxAgeMs = 0): { pids: number[]; groups: Set<number> } {
   if (!hasProcfs) return { pids: [target.leaderPid], groups: new Set([target.leaderPid]) };
-  const procs = jobProcesses(target.leaderPid, target.envTag).filter((p) => p.pid !== process.pid);
+  const procs = jobProcesses(target.leaderPid, target.envTag, maxAgeMs).filter((p) => p.pid !== process.pid);
   // A group is the job's when it lies in the job's session or one of the job's processes leads it.
   const groups = new Set(procs.filter((p) => p.session === target.leaderPid || p.pgrp === p.pid).map((p) => p.pgrp));
   return { pids: procs.map((p) => p.pid), groups };
@@ -45,7 +47,7 @@ function snapshot(target: KillTarget): { pids: number[]; groups: Set<number> } {
 async function waitUntilGone(target: KillTarget, timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const left = snapshot(target).pids;
+    const left = snapshot(target, POLL_SNAPSHOT_MAX_AGE_MS).pids;
     if (left.length === 0 || Date.now() >= deadline) return left;
     await sleep(POLL_INTERVAL_MS);
   }

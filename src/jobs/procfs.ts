@@ -51,13 +51,32 @@ export function readProcessTable(): ProcessInfo[] {
   return table;
 }
 
+/** One reading of the process table; each process's environment is read when first asked for. */
+class ProcessSnapshot {
+  readonly takenAt = performance.now();
+  readonly table = readProcessTable().filter((p) => p.state !== 'Z' && p.state !== 'X');
+  private readonly environs = new Map<number, string | null>();
+
+  environ(pid: number): string | null {
+    let environ = this.environs.get(pid);
+    if (environ === undefined) this.environs.set(pid, (environ = readText(`/proc/${pid}/environ`)));
+    return environ;
+  }
+}
+
+let lastSnapshot: ProcessSnapshot | null = null;
+
 /**
  * The live processes of a job: its session (every process group in it), their descendants
  * that left it (setsid), and any process whose environment holds the job's `NAME=value` tag
- * entry (a daemon that double-forked away to init).
+ * entry (a daemon that double-forked away to init). With `maxAgeMs`, a reading of /proc that
+ * recent may be reused: many jobs being killed at once then share one reading per poll instead
+ * of each reading every process's environment.
  */
-export function jobProcesses(sessionId: number, envTag: string | null): ProcessInfo[] {
-  const table = readProcessTable().filter((p) => p.state !== 'Z' && p.state !== 'X');
+export function jobProcesses(sessionId: number, envTag: string | null, maxAgeMs = 0): ProcessInfo[] {
+  if (!lastSnapshot || performance.now() - lastSnapshot.takenAt > maxAgeMs) lastSnapshot = new ProcessSnapshot();
+  const snapshot = lastSnapshot;
+  const table = snapshot.table;
   const members = new Set(table.filter((p) => p.session === sessionId).map((p) => p.pid));
   let grew = true;
   while (grew) {
@@ -73,7 +92,7 @@ export function jobProcesses(sessionId: number, envTag: string | null): ProcessI
     const needle = `\0${envTag}\0`;
     for (const p of table) {
       if (members.has(p.pid) || p.pid === process.pid) continue;
-      const environ = readText(`/proc/${p.pid}/environ`);
+      const environ = snapshot.environ(p.pid);
       if (environ !== null && `\0${environ}`.includes(needle)) members.add(p.pid);
     }
   }
