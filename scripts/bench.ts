@@ -232,7 +232,10 @@ async function memory() {
     await sleep(50);
   }
   await client.close();
-  const result = { idle_shells: rows, flood_peak_rss_mb: +(peak / 2 ** 20).toFixed(1) };
+  // What one more idle job costs once the server is warm: the slope from the fewest to the most jobs.
+  const [fewest, most] = [rows[0], rows[rows.length - 1]];
+  const marginalPerJobMb = +((most.server_rss_mb - fewest.server_rss_mb) / (most.jobs - fewest.jobs)).toFixed(2);
+  const result = { idle_shells: rows, marginal_mb_per_job: marginalPerJobMb, flood_peak_rss_mb: +(peak / 2 ** 20).toFixed(1) };
   console.error(`memory: ${JSON.stringify(result)}`);
   return result;
 }
