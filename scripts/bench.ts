@@ -272,8 +272,8 @@ async function main() {
     startup: selected('startup') ? await startup() : null,
   };
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-  // A partial run (--only) must not overwrite the full report.
-  writeFileSync(join(ROOT, 'bench-results', ONLY ? 'partial.json' : 'latest.json'), JSON.stringify(results, null, 2));
+  // A partial (--only) or short (--quick) run must not overwrite the full report.
+  writeFileSync(join(ROOT, 'bench-results', ONLY ? 'partial.json' : QUICK ? 'quick.json' : 'latest.json'), JSON.stringify(results, null, 2));
   console.log(JSON.stringify(results, null, 2));
   spawnSync('tmux', ['-L', TMUX_SOCKET, 'kill-server']);
 }

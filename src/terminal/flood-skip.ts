@@ -1,6 +1,6 @@
 // Skipping output that can never be seen. When a job floods plain text faster than a terminal
 // can parse it, most of a batch scrolls past the screen and off the end of the scrollback. If a
-// run of plain bytes (printable ASCII, CR, LF) goes on to move the cursor down at least
+// run of plain bytes (printable text, CR, LF) goes on to move the cursor down at least
 // `2 × rows + scrollback` times, every row that exists before the cut is gone once the run ends
 // (each row needs at most rows + scrollback scrolls to leave the buffer, and that many scrolls
 // follow), and every row that remains was written from scratch by bytes after the cut. Plain text
@@ -26,6 +26,8 @@ export interface Skip {
 
 const CR = 0x0d;
 const LF = 0x0a;
+/** UTF-8 encodes the C1 controls U+0080-U+009F as C2 80-C2 9F; xterm executes them (CSI, OSC …). */
+const C1_LEAD = 0xc2;
 
 const isPrintable = (byte: number) => byte >= 0x20 && byte <= 0x7e;
 
@@ -33,18 +35,21 @@ const isPrintable = (byte: number) => byte >= 0x20 && byte <= 0x7e;
  * Scans a batch of output as it arrives, chunk by chunk (so the work is spread over reads
  * rather than done in one stall), and says how much of it can be skipped.
  * Cuts are made where the column is known without replaying the text: just after a CR, or
- * inside the run of printable characters the batch starts with (wrapping is arithmetic there).
+ * inside the run of printable ASCII the batch starts with (wrapping is arithmetic there).
  * Advances after a cut are counted as its line feeds plus, in that first run, its wraps — a
- * lower bound, which only makes the cut more careful.
+ * lower bound, which only makes the cut more careful. Past that first run, UTF-8 text counts as
+ * plain too: whatever its widths, it only changes the rows it is written on.
  */
 export class PlainRunScanner {
   private length = 0;
   /** Nothing but plain bytes so far. */
   private plain = true;
-  /** Printable bytes at the start of the batch, and whether that run is still going. */
+  /** Printable ASCII at the start of the batch, and whether that run is still going. */
   private leadingRun = 0;
   private inLeadingRun = true;
   private lastCarriageReturn = -1;
+  /** The previous chunk ended with a C1_LEAD byte. */
+  private endedWithC1Lead = false;
   /** The last `keepAdvances` line feeds: where each is, and the last CR before it. */
   private readonly lineFeeds: Int32Array;
   private readonly carriageReturnBefore: Int32Array;
@@ -62,6 +67,7 @@ export class PlainRunScanner {
     this.leadingRun = 0;
     this.inLeadingRun = true;
     this.lastCarriageReturn = -1;
+    this.endedWithC1Lead = false;
     this.lineFeedCount = 0;
   }
 
@@ -84,11 +90,12 @@ export class PlainRunScanner {
         this.carriageReturnBefore[slot] = this.lastCarriageReturn;
       } else if (byte === CR) {
         this.lastCarriageReturn = base + i;
-      } else {
-        this.plain = false;
+      } else if (byte < 0x80 || (byte <= 0x9f && (i > 0 ? chunk[i - 1] : this.endedWithC1Lead ? C1_LEAD : 0) === C1_LEAD)) {
+        this.plain = false; // a C0 or C1 control, ESC or DEL
         return;
       }
     }
+    this.endedWithC1Lead = chunk.length > 0 && chunk[chunk.length - 1] === C1_LEAD;
   }
 
   /**

@@ -54,6 +54,20 @@ test('feeding a batch in chunks finds the same skip as feeding it whole', () => 
   assert.ok(findSkip(text, state, 40)!.cut > 3000);
 });
 
+test('UTF-8 text is plain, but a C1 control in UTF-8 is not, even split across chunks', () => {
+  const state = { column: 0, cols: 80, wraparound: true };
+  const lines = (n: number) => Buffer.from('✓ passed — 中文\r\n'.repeat(n));
+  const utf8Only = lines(200);
+  assert.ok(findSkip(utf8Only, state, 20)!.cut > utf8Only.length / 2);
+  // ESC-less CSI: U+009B is C2 9B in UTF-8; cut the chunks between its two bytes.
+  const before = Buffer.concat([lines(100), Buffer.from([0xc2])]);
+  const after = Buffer.concat([Buffer.from([0x9b]), Buffer.from('31m'), lines(100)]);
+  const scanner = new PlainRunScanner(20);
+  scanner.feed(before);
+  scanner.feed(after);
+  assert.ok((scanner.skip(state)?.cut ?? 0) < before.length - 1 - 20 * 20, 'no cut keeps fewer than 20 lines before the C1 control');
+});
+
 test('without wraparound only line feeds count', () => {
   const data = Buffer.alloc(2000, 'a');
   assert.equal(findSkip(data, { column: 0, cols: 10, wraparound: false }, 20), null);
@@ -75,22 +89,27 @@ function random(seed: number): () => number {
 function mixedStream(rand: () => number, cols: number): Buffer {
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const word = (max: number) => Array.from({ length: Math.floor(rand() * max) }, () => String.fromCharCode(0x20 + Math.floor(rand() * 95))).join('');
-  const parts: string[] = [];
+  const text = ['✓', 'é', '中文字', '😀', 'e\u0301', '\u200d', '\u00a0'];
+  const parts: (string | Buffer)[] = [];
   for (let i = 0; i < 400; i++) {
     parts.push(
-      pick([
+      pick<() => string | Buffer>([
         () => Array.from({ length: 20 + Math.floor(rand() * 200) }, () => word(cols * 3) + '\r\n').join(''),
+        () => Array.from({ length: 20 + Math.floor(rand() * 200) }, () => word(cols) + pick(text) + word(cols) + '\r\n').join(''),
         () => Array.from({ length: Math.floor(rand() * cols * 150) }, (_, i) => String.fromCharCode(0x21 + (i % 90))).join(''),
         () => Array.from({ length: 50 }, () => word(cols) + '\n').join(''), // bare LF: no CR
         () => `\r${word(cols)}\r${word(cols)}`,
         () => `\x1b[${pick([0, 1, 31, 42, 7, 38])}${pick(['', ';5;100', ';2;1;2;3'])}m`,
         () => pick(['\x1b[2;4r', '\x1b[r', '\x1b[?1049h', '\x1b[?1049l', '\x1b[H', '\x1b[3;5H', '\x1b[2J', '\x1b[K']),
-        () => pick(['\x1b(0', '\x1b(B', '\x1b[?7l', '\x1b[?7h', '\x1b[4h', '\x1b[4l', '\t', '\b', '\x07']),
-        () => pick(['😀', '中文字', 'é', 'e\u0301', '\x1b]0;title\x07', '\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\', '\x1b[5b']),
+        () => pick(['\x1b(0', '\x1b(B', '\x1b[?7l', '\x1b[?7h', '\x1b[4h', '\x1b[4l', '\t', '\b', '\x07', '\x7f']),
+        () => pick(['\x1b]0;title\x07', '\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\', '\x1b[5b']),
+        // C1 controls as UTF-8 (xterm executes them: CSI, OSC), and invalid UTF-8.
+        () => pick(['\u009b31m', '\u009b0m', '\u009d0;t\u009c', '\u0085']),
+        () => Buffer.from(pick([[0xe4, 0xc2, 0x9b, 0x34, 0x6d], [0xe4, 0xb8], [0x80, 0x41], [0xc2], [0xf0, 0x9f], [0xff, 0xfe], [0xe0, 0x82, 0x9b]])),
       ])(),
     );
   }
-  return Buffer.from(parts.join(''));
+  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
 }
 
 function dump(term: XtermTerminal): string {
