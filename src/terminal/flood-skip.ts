@@ -2,11 +2,12 @@
 // can parse it, most of a batch scrolls past the screen and off the end of the scrollback. If a
 // run of plain bytes (printable text, CR, LF) goes on to move the cursor down at least
 // `2 × rows + scrollback` times, every row that exists before the cut is gone once the run ends
-// (each row needs at most rows + scrollback scrolls to leave the buffer, and that many scrolls
-// follow), and every row that remains was written from scratch by bytes after the cut. Plain text
-// changes no other terminal state, so parsing only the tail — after putting the cursor in the
-// column it would have reached — leaves the same screen, scrollback and modes as parsing it all.
-// The screen tests check this against full parses of mixed streams.
+// (each needs at most rows + scrollback scrolls to leave the buffer; of the advances, at most
+// rows only move the cursor down before scrolling starts), and every row that remains was
+// written from scratch by bytes after the cut. Plain text changes no other terminal state, so
+// parsing only the tail — after putting the cursor in the column it would have reached — leaves
+// the same screen, scrollback and modes as parsing it all. test/unit/flood-skip.test.ts checks
+// this cell by cell against full parses of mixed streams.
 
 /** Where the parser stands before a batch: in the ground state, with this cursor column. */
 export interface PlainTextState {
