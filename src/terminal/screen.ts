@@ -1,5 +1,6 @@
-// One job's headless terminal: parses the job's output into a screen a person would see,
-// answers the program's terminal queries, and reports the modes that key encoding needs.
+// One job's headless terminal: parses the job's output into a screen a person would see (at
+// once when output is small, in batches that skip what a flood hides when it is not), answers
+// the program's terminal queries, and reports the modes that key encoding needs.
 import { createRequire } from 'node:module';
 import type { Unicode11Addon } from '@xterm/addon-unicode11';
 import type { Terminal } from '@xterm/headless';
