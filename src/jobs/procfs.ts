@@ -1,7 +1,7 @@
 // What Linux's /proc says about a job's processes: which belong to it, whether the terminal's
 // foreground process is blocked reading the terminal, and which TCP ports they listen on.
 // Every function tolerates processes vanishing mid-read (they are skipped).
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 
 export interface ProcessInfo {
   pid: number;
@@ -16,11 +16,37 @@ export interface ProcessInfo {
 
 export const hasProcfs = process.platform === 'linux';
 
+/** Reused by readText, grown when a file is bigger (a long environment, a busy /proc/net/tcp). */
+let readBuffer = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * A /proc file's text, or null if it cannot be read (the process is gone). Plain open/read/close
+ * into a reused buffer: readFileSync's fstat and allocations double the cost of the hundreds of
+ * small reads a process-table scan makes.
+ */
 function readText(path: string): string | null {
+  let fd: number;
   try {
-    return readFileSync(path, 'latin1');
+    fd = openSync(path, 'r');
   } catch {
     return null;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === readBuffer.length) {
+        const bigger = Buffer.allocUnsafe(readBuffer.length * 2);
+        readBuffer.copy(bigger, 0, 0, length);
+        readBuffer = bigger;
+      }
+      const read = readSync(fd, readBuffer, length, readBuffer.length - length, null);
+      if (read === 0) return readBuffer.toString('latin1', 0, length);
+      length += read;
+    }
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 

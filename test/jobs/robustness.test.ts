@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readProcessTable } from '../../src/jobs/procfs.js';
+import { spawn } from 'node:child_process';
+import { jobProcesses, readProcessTable } from '../../src/jobs/procfs.js';
 import { FIXTURES, isProcessAlive, processesMatching, waitUntil, withManager } from '../helpers.js';
 
 /** Pids of every live process in the job's session (the job's tree while it runs). */
@@ -33,6 +34,19 @@ test('kill ends trees that resist: interactive bash, traps, background children,
       for (const pid of [...tree, ...leftover]) assert.equal(isProcessAlive(pid), false, `${command}: pid ${pid} survived`);
     }
   });
+});
+
+test('a process whose environment is far bigger than one read is still found by its job tag', async () => {
+  // The tag comes after 200 KB of environment, so a truncated read would miss it.
+  const tag = `PTYJOBS_JOB=test-${process.pid}-big-env`;
+  const big = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`BIG${i}`, 'x'.repeat(50_000)])); // one string may not pass 128 KB
+  const child = spawn('sleep', ['30'], { env: { PATH: process.env.PATH, ...big, PTYJOBS_JOB: tag.split('=')[1] }, stdio: 'ignore' });
+  try {
+    await waitUntil(() => isProcessAlive(child.pid!), 'the child to start');
+    await waitUntil(() => jobProcesses(-1, tag).some((p) => p.pid === child.pid), 'the child to be found by its tag');
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
 
 test('background processes left by a finished job end with it', async () => {
