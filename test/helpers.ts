@@ -1,5 +1,5 @@
 // Shared test helpers: configs, a manager that always closes, condition polling with a
-// deadline, an in-memory MCP client, and /proc checks.
+// deadline, an in-memory MCP client, /proc checks, and a seeded PRNG.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,16 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { JobManager } from '../src/jobs/manager.js';
 import { createServer } from '../src/mcp/server.js';
+
+/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
+export function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** The repository root (tests run from dist/test). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -2,17 +2,7 @@
 // error or a crash), and the server works normally afterwards.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call, connectClient, textOf } from '../helpers.js';
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { call, connectClient, random, textOf } from '../helpers.js';
 
 const HOSTILE_VALUES: unknown[] = [
   null, true, -1, 0, 1e12, -1e12, 3.5, '', ' ', 'x'.repeat(2_000_000), '(', '[a-', '*', '\u0000\u0001', '../../etc/passwd',

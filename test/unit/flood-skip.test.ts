@@ -4,6 +4,7 @@ import xtermHeadless from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
 import { PlainRunScanner, skipPrefix, type PlainTextState } from '../../src/terminal/flood-skip.js';
 import { HeadlessScreen } from '../../src/terminal/screen.js';
+import { random } from '../helpers.js';
 
 const { Terminal } = xtermHeadless;
 type XtermTerminal = InstanceType<typeof Terminal>;
@@ -74,16 +75,6 @@ test('without wraparound only line feeds count', () => {
 });
 
 // ---- the skip is invisible: batched, skipping screens equal a terminal that parsed every byte ----
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A stream of plain floods mixed with everything that changes terminal state. */
 function mixedStream(rand: () => number, cols: number): Buffer {
