@@ -12,6 +12,7 @@ import nodePty from 'node-pty';
 import { loadConfig } from '../src/config.js';
 import { JobManager } from '../src/jobs/manager.js';
 import type { Job } from '../src/jobs/job.js';
+import { waitFor } from '../src/jobs/wait.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER = join(ROOT, 'dist', 'ptyjobs.mjs');
@@ -105,7 +106,7 @@ async function engineLatency(loadJobs: number, samples: number): Promise<number[
   const m = manager();
   const floods = Array.from({ length: loadJobs }, () => m.start({ command: 'yes' }));
   const job = m.start({ command: 'stty raw -echo; exec cat', cols: 80, rows: 24 });
-  await m.wait(job.id, { input: true, timeoutMs: 10_000 }, {});
+  await waitFor(job, { input: true, timeoutMs: 10_000 }, { offset: 0, rows: null, typed: null });
   const latencies: number[] = [];
   for (let i = 0; i < samples; i++) {
     const ch = String.fromCharCode(97 + (i % 26));

@@ -1,27 +1,21 @@
 // Reads settings once, from CLI flags and the environment, into a frozen Config.
 // This is the only module that reads process.env.
-import { statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { z } from 'zod';
+import { isDirectory, type JobsSettings } from './jobs/manager.js';
 import { parseAllowedCommands } from './jobs/policy.js';
+import { MAX_TERMINAL_CELLS } from './terminal/limits.js';
 
-export interface Config {
-  readonly maxJobs: number;
-  readonly maxOutputBytes: number;
-  readonly jobTimeoutS: number | null;
-  readonly retentionS: number;
-  readonly workingDir: string;
-  readonly allowedCommands: readonly RegExp[];
-  readonly shell: string;
-  readonly cols: number;
-  readonly rows: number;
-  readonly scrollback: number;
-  readonly killGraceMs: number;
-  /** The environment jobs start from (the server's own). */
-  readonly baseEnv: Readonly<Record<string, string>>;
+export interface Config extends JobsSettings {
+  /** Waits longer than this return `timeout`, below the request timeout of common clients. */
+  readonly maxWaitMs: number;
 }
 
 const DEFAULT_RETENTION_S = 3600;
-const MAX_TERMINAL_CELLS = 1000;
+/** The SDK client's default request timeout is 60 s: a wait must answer before it. */
+const DEFAULT_MAX_WAIT_S = 50;
+/** Shells tried, in order, when neither PTYJOBS_SHELL nor SHELL says (GUI clients pass no SHELL). */
+const FALLBACK_SHELLS = ['/bin/bash', '/bin/sh'];
 
 const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KB: 1024, K: 1024, MB: 1024 ** 2, M: 1024 ** 2, GB: 1024 ** 3, G: 1024 ** 3 };
 
@@ -33,7 +27,26 @@ export function parseSize(text: string): number {
 }
 
 const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const none = z.enum(['none', 'unlimited', '0', '']).transform(() => null);
+/** Parses with `parse`, turning its Error into a zod issue. */
+const parsedBy = <T>(parse: (text: string) => T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+function executableFile(path: string): string {
+  try {
+    if (!statSync(path).isFile()) throw new Error();
+    accessSync(path, fsConstants.X_OK);
+    return path;
+  } catch {
+    throw new Error('is not an executable file; name a shell that exists, e.g. /bin/bash');
+  }
+}
 
 interface SettingSpec {
   env: string;
@@ -41,54 +54,53 @@ interface SettingSpec {
   flag: string;
   help: string;
   schema: z.ZodType;
-  default?: string;
+  /** The default as text, or a function of the environment. */
+  default: string | ((env: NodeJS.ProcessEnv) => string);
 }
 
-/** Every setting: its env var, seed alias, flag, and how its text is parsed. */
-export const SETTINGS = {
+/** Every setting: its env var, its alias (the Python mcp-background-job server's name), flag, parser. */
+const SETTINGS = {
   maxJobs: { env: 'PTYJOBS_MAX_JOBS', alias: 'MCP_BG_MAX_JOBS', flag: '--max-jobs', help: 'running jobs at once', schema: intIn(1, 10_000), default: '10' },
   maxOutputBytes: {
     env: 'PTYJOBS_MAX_OUTPUT_BYTES', alias: 'MCP_BG_MAX_OUTPUT_SIZE', flag: '--max-output-bytes', help: 'raw output kept per job (bytes, or 512KB, 20MB)',
-    schema: z.string().transform((text, ctx) => {
-      try {
-        const bytes = parseSize(text);
-        if (bytes < 1024) ctx.addIssue({ code: 'custom', message: 'must be at least 1KB' });
-        return bytes;
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
+    schema: parsedBy((text) => {
+      const bytes = parseSize(text);
+      if (bytes < 1024) throw new Error('must be at least 1KB');
+      return bytes;
     }),
     default: '10MB',
   },
-  jobTimeoutS: { env: 'PTYJOBS_JOB_TIMEOUT_S', alias: 'MCP_BG_JOB_TIMEOUT', flag: '--job-timeout-s', help: 'default per-job timeout in seconds (none = unlimited)', schema: z.union([none, z.coerce.number().positive()]), default: 'none' },
+  jobTimeoutS: {
+    env: 'PTYJOBS_JOB_TIMEOUT_S', alias: 'MCP_BG_JOB_TIMEOUT', flag: '--job-timeout-s', help: 'default per-job timeout in seconds (none, or 0: no timeout)',
+    schema: z.union([z.enum(['none', 'unlimited', '0']).transform(() => null), z.coerce.number().positive()]), default: 'none',
+  },
   retentionS: { env: 'PTYJOBS_RETENTION_S', alias: 'MCP_BG_CLEANUP_INTERVAL', flag: '--retention-s', help: 'seconds a finished job stays listed', schema: z.coerce.number().min(0), default: String(DEFAULT_RETENTION_S) },
   workingDir: {
-    env: 'PTYJOBS_WORKING_DIR', alias: 'MCP_BG_WORKING_DIR', flag: '--working-dir', help: 'default working directory of jobs (default: the server\'s)',
-    schema: z.string().min(1).refine(isDirectory, 'is not an existing directory'),
+    env: 'PTYJOBS_WORKING_DIR', alias: 'MCP_BG_WORKING_DIR', flag: '--working-dir', help: "default working directory of jobs (default: the server's)",
+    schema: z.string().min(1).refine(isDirectory, 'is not an existing directory'), default: () => process.cwd(),
   },
   allowedCommands: {
     env: 'PTYJOBS_ALLOWED_COMMANDS', alias: 'MCP_BG_ALLOWED_COMMANDS', flag: '--allowed-commands', help: 'regexes a command must match (JSON array or comma list; empty = all)',
-    schema: z.string().transform((text, ctx) => {
-      try {
-        return parseAllowedCommands(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
-    default: '',
+    schema: parsedBy(parseAllowedCommands), default: '',
   },
-  shell: { env: 'PTYJOBS_SHELL', flag: '--shell', help: 'shell that runs commands with -c (default: $SHELL, else /bin/sh)', schema: z.string().min(1) },
+  shell: {
+    env: 'PTYJOBS_SHELL', flag: '--shell', help: 'shell that runs commands with -c (default: $SHELL, else bash, else sh)',
+    schema: parsedBy(executableFile), default: (env) => env.SHELL || FALLBACK_SHELLS.find(isExecutable) || '/bin/sh',
+  },
   cols: { env: 'PTYJOBS_COLS', flag: '--cols', help: 'default terminal columns', schema: intIn(2, MAX_TERMINAL_CELLS), default: '120' },
   rows: { env: 'PTYJOBS_ROWS', flag: '--rows', help: 'default terminal rows', schema: intIn(2, MAX_TERMINAL_CELLS), default: '40' },
-  scrollback: { env: 'PTYJOBS_SCROLLBACK', flag: '--scrollback', help: 'lines of scrollback per job screen', schema: intIn(0, 100_000), default: '1000' },
+  scrollback: { env: 'PTYJOBS_SCROLLBACK', flag: '--scrollback', help: 'lines per job screen kept above it (tail reads this far back)', schema: intIn(0, 100_000), default: '1000' },
   killGraceMs: { env: 'PTYJOBS_KILL_GRACE_MS', flag: '--kill-grace-ms', help: 'milliseconds from SIGTERM to SIGKILL', schema: intIn(0, 600_000), default: '3000' },
-} satisfies Record<Exclude<keyof Config, 'baseEnv'>, SettingSpec>;
+  maxWaitMs: {
+    env: 'PTYJOBS_MAX_WAIT_S', flag: '--max-wait-s', help: "longest wait in seconds before it returns timeout (keep it under your client's request timeout)",
+    schema: z.coerce.number().positive().max(7 * 24 * 3600).transform((s) => s * 1000), default: String(DEFAULT_MAX_WAIT_S),
+  },
+} satisfies Record<Exclude<keyof Config, 'baseEnv' | 'sources'>, SettingSpec>;
 
-export function isDirectory(path: string): boolean {
+function isExecutable(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    executableFile(path);
+    return true;
   } catch {
     return false;
   }
@@ -96,7 +108,7 @@ export function isDirectory(path: string): boolean {
 
 export class ConfigError extends Error {}
 
-export type CliRequest = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; config: Config };
+export type CliRequest = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; config: Config; warnings: string[] };
 
 /** Turns argv and env into a Config, or a help/version request; throws ConfigError naming the bad setting. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CliRequest {
@@ -104,23 +116,51 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cli
   if (flags.has('--help')) return { kind: 'help' };
   if (flags.has('--version')) return { kind: 'version' };
   const values: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  // An empty value (common in client configs for "unset") means the default.
+  const given = (name: string | undefined) => (name !== undefined && env[name]?.trim() ? name : undefined);
   for (const [key, spec] of Object.entries(SETTINGS) as [string, SettingSpec][]) {
-    const raw = flags.get(spec.flag) ?? env[spec.env] ?? (spec.alias ? env[spec.alias] : undefined) ?? defaultFor(key, spec, env);
+    const source = flags.has(spec.flag) ? spec.flag : (given(spec.env) ?? given(spec.alias));
+    const raw = source === spec.flag ? flags.get(spec.flag)! : source !== undefined ? env[source]! : typeof spec.default === 'string' ? spec.default : spec.default(env);
     const parsed = spec.schema.safeParse(raw.trim());
     if (!parsed.success) {
-      const source = flags.has(spec.flag) ? spec.flag : env[spec.env] !== undefined ? spec.env : spec.alias && env[spec.alias] !== undefined ? spec.alias : spec.env;
-      throw new ConfigError(`Invalid setting ${source}=${JSON.stringify(raw)}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+      throw new ConfigError(`Invalid setting ${source ?? spec.env}=${JSON.stringify(raw)}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
     }
     values[key] = parsed.data;
+    sources[key] = source ?? spec.env;
   }
   const baseEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  return { kind: 'serve', config: Object.freeze({ ...values, baseEnv: Object.freeze(baseEnv) }) as Config };
+  const config = Object.freeze({ ...values, sources: Object.freeze(sources), baseEnv: Object.freeze(baseEnv) }) as Config;
+  return { kind: 'serve', config, warnings: misspelledVariables(env) };
 }
 
-function defaultFor(key: string, spec: SettingSpec, env: NodeJS.ProcessEnv): string {
-  if (key === 'workingDir') return process.cwd();
-  if (key === 'shell') return env.SHELL || '/bin/sh';
-  return spec.default ?? '';
+/** PTYJOBS_* variables that are no setting, each with the closest real name. */
+function misspelledVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = (Object.values(SETTINGS) as SettingSpec[]).map((spec) => spec.env);
+  const extra = [...EXTRA_VARIABLES];
+  return Object.keys(env)
+    .filter((name) => name.startsWith('PTYJOBS_') && !known.includes(name) && !extra.includes(name))
+    .map((name) => {
+      const closest = [...known, ...extra].reduce((best, candidate) => (editDistance(name, candidate) < editDistance(name, best) ? candidate : best));
+      return `ptyjobs: ignoring unknown setting ${name}; did you mean ${closest}?`;
+    });
+}
+
+/** Variables ptyjobs reads that are not settings of the job host. */
+const EXTRA_VARIABLES = ['PTYJOBS_JOB'];
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
 }
 
 function parseFlags(argv: readonly string[]): Map<string, string> {
@@ -143,11 +183,12 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
 }
 
 export function helpText(version: string): string {
-  const lines = [`ptyjobs ${version}: an MCP server (stdio) that runs shell commands as jobs in pseudo-terminals.`, '', 'Usage: ptyjobs [--setting value ...]', '', 'Settings (flag, env var, seed alias, default):'];
+  const lines = [`ptyjobs ${version}: an MCP server (stdio) that runs shell commands as jobs in pseudo-terminals.`, '', 'Usage: ptyjobs [--setting value ...]', '', 'Settings (flag, env var, alias, default):'];
   for (const spec of Object.values(SETTINGS) as SettingSpec[]) {
-    lines.push(`  ${spec.flag.padEnd(20)} ${spec.env}${spec.alias ? ` (${spec.alias})` : ''}${spec.default !== undefined ? ` [${spec.default || 'empty'}]` : ''}`);
+    const shown = typeof spec.default === 'string' ? ` [${spec.default || 'empty'}]` : '';
+    lines.push(`  ${spec.flag.padEnd(20)} ${spec.env}${spec.alias ? ` (${spec.alias})` : ''}${shown}`);
     lines.push(`  ${''.padEnd(20)} ${spec.help}`);
   }
-  lines.push('', '  --help, --version');
+  lines.push('', 'An empty variable means the default. MCP_BG_* are the names of the Python mcp-background-job server.', '', '  --help, --version');
   return lines.join('\n');
 }

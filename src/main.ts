@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, helpText, loadConfig } from './config.js';
+import { JobHost } from './host/job-host.js';
 import { JobManager } from './jobs/manager.js';
 import { createServer } from './mcp/server.js';
 import { packageRoot } from './package-root.js';
@@ -33,8 +34,11 @@ async function main(): Promise<void> {
     return;
   }
 
+  for (const warning of request.warnings) console.error(warning);
   const manager = new JobManager(request.config);
-  const server = createServer(manager, version);
+  const host = new JobHost(manager, request.config);
+  const { server, session } = createServer(host, version);
+  host.attachSession(session);
   let stopping = false;
   const shutdown = async (why: string) => {
     if (stopping) return;

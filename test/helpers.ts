@@ -1,4 +1,4 @@
-// Shared test helpers: configs, a manager that always closes, condition polling with a
+// Shared test helpers: configs, a host that always closes, condition polling with a
 // deadline, an in-memory MCP client, /proc checks, and a seeded PRNG.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { loadConfig, type Config } from '../src/config.js';
+import { JobHost } from '../src/host/job-host.js';
+import { Session } from '../src/host/session.js';
 import { JobManager } from '../src/jobs/manager.js';
 import { createServer } from '../src/mcp/server.js';
 
@@ -24,17 +28,33 @@ export function random(seed: number): () => number {
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
+/** A fresh temporary directory (tests never work in the repository: vim would leave swap files there). */
+export function tempDir(prefix = 'ptyjobs-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
 export function makeConfig(env: Record<string, string> = {}, argv: string[] = []): Config {
-  const request = loadConfig(argv, { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', SHELL: '/bin/bash', PTYJOBS_KILL_GRACE_MS: '1000', ...env });
+  const request = loadConfig(argv, { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', SHELL: '/bin/bash', PTYJOBS_KILL_GRACE_MS: '1000', PTYJOBS_WORKING_DIR: tempDir(), ...env });
   if (request.kind !== 'serve') throw new Error('expected a serve config');
   return request.config;
 }
 
-/** Runs `body` with a fresh manager and always closes it (every job killed). */
-export async function withManager<T>(body: (manager: JobManager) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
-  const manager = new JobManager(makeConfig(env));
+/** A job host over a fresh manager, with one client session. */
+export interface TestHost {
+  host: JobHost;
+  manager: JobManager;
+  session: Session;
+}
+
+/** Runs `body` with a fresh host and always closes it (every job killed). */
+export async function withHost<T>(body: (context: TestHost) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+  const config = makeConfig(env);
+  const manager = new JobManager(config);
+  const host = new JobHost(manager, config);
+  const session = new Session();
+  host.attachSession(session);
   try {
-    return await body(manager);
+    return await body({ host, manager, session });
   } finally {
     await manager.closeAll();
   }
@@ -100,15 +120,19 @@ function readdirSafe(path: string): string[] {
 }
 
 /** A real MCP client connected in memory to a fresh server. */
-export async function connectClient(env: Record<string, string> = {}): Promise<{ client: Client; manager: JobManager; close: () => Promise<void> }> {
-  const manager = new JobManager(makeConfig(env));
-  const server = createServer(manager, 'test');
+export async function connectClient(env: Record<string, string> = {}, clientOptions: ConstructorParameters<typeof Client>[1] = undefined): Promise<{ client: Client; manager: JobManager; host: JobHost; close: () => Promise<void> }> {
+  const config = makeConfig(env);
+  const manager = new JobManager(config);
+  const host = new JobHost(manager, config);
+  const { server, session } = createServer(host, 'test');
+  host.attachSession(session);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'ptyjobs-test', version: '0' });
+  const client = new Client({ name: 'ptyjobs-test', version: '0' }, clientOptions);
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
   return {
     client,
     manager,
+    host,
     close: async () => {
       await client.close();
       await manager.closeAll();

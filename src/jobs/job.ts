@@ -1,14 +1,14 @@
 // One job: a command in its own pty, whose output feeds a byte log and a headless screen.
 import { randomBytes } from 'node:crypto';
-import { constants as osConstants } from 'node:os';
-import { createRequire } from 'node:module';
-import type { IPty, spawn as spawnPty } from 'node-pty';
+import type { IPty } from 'node-pty';
 import { notRunning } from '../errors.js';
 import { HeadlessScreen, type Screen } from '../terminal/screen.js';
 import { ExitMarkerScanner, type ShimExit } from './exit-marker.js';
 import { killTree, type KillTarget } from './kill-tree.js';
 import { OutputLog } from './output-log.js';
 import { hasProcfs, jobProcesses, scheduleCount, type ProcessInfo } from './procfs.js';
+import type { PtySpawn } from './pty-binding.js';
+import { signalName } from './signals.js';
 
 export type JobStatus = 'running' | 'completed' | 'failed' | 'killed' | 'timed_out';
 
@@ -16,6 +16,8 @@ export interface JobSpec {
   jobId: string;
   command: string;
   name: string | null;
+  /** The client that started the job, e.g. "claude-code 1.2". */
+  client: string | null;
   cwd: string;
   env: Record<string, string>;
   shell: string;
@@ -44,6 +46,10 @@ export interface JobInfo {
   ended_at: string | null;
   cols: number;
   rows: number;
+  /** People attached to or watching the job's terminal. */
+  viewers: number;
+  /** The client that started the job. */
+  client: string | null;
 }
 
 /** Above this many unparsed bytes the pty is paused, so xterm never discards input. */
@@ -58,16 +64,6 @@ const EXIT_RECORD_TIMEOUT_MS = 3000;
 /** Environment variable that marks every process of a job, however far it wanders. */
 const JOB_TAG_VARIABLE = 'PTYJOBS_JOB';
 
-// node-pty (a native addon) is loaded with the first job rather than at start-up.
-const requireLazily = createRequire(import.meta.url);
-let ptySpawn: typeof spawnPty | null = null;
-
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([name, num]) => [num, name]));
-
-export function signalName(signal: number): string {
-  return SIGNAL_NAMES.get(signal) ?? `SIG${signal}`;
-}
-
 export class Job {
   readonly log: OutputLog;
   readonly screen: HeadlessScreen;
@@ -76,15 +72,13 @@ export class Job {
   exitCode: number | null = null;
   signal: string | null = null;
   endedAt: Date | null = null;
-  /** Log offset at the last execute/interact: pattern waits look at output from here on. */
-  actionOffset = 0;
-  /** When the last execute/interact happened (ms since epoch). */
+  /** When the job started or input was last written (ms since epoch). */
   actionAt = Date.now();
   /** Schedule count of the job's processes just before the last write (see procfs.scheduleCount). */
   actionScheduleCount = 0;
-  /** Log offset up to which interact/wait have already returned output. */
-  reportedOffset = 0;
   lastOutputAt = Date.now();
+  /** People attached to or watching the job's terminal (see host/viewers). */
+  viewers = 0;
   cols: number;
   rows: number;
 
@@ -103,7 +97,7 @@ export class Job {
   /** Resolves when the pty is gone and leftover processes of the job have been swept. */
   readonly closed: Promise<void> = new Promise((resolve) => (this.resolveClosed = resolve));
 
-  constructor(readonly spec: JobSpec) {
+  constructor(readonly spec: JobSpec, spawn: PtySpawn) {
     this.cols = spec.cols;
     this.rows = spec.rows;
     this.nonce = randomBytes(8).toString('hex');
@@ -119,8 +113,7 @@ export class Job {
     const [file, args] = spec.shimPath
       ? [spec.shimPath, [this.nonce, spec.shell, '-c', spec.command]]
       : [spec.shell, ['-c', spec.command]];
-    ptySpawn ??= (requireLazily('node-pty') as { spawn: typeof spawnPty }).spawn;
-    this.pty = ptySpawn(file, args, {
+    this.pty = spawn(file, args, {
       name: 'xterm-256color',
       cols: spec.cols,
       rows: spec.rows,
@@ -168,6 +161,8 @@ export class Job {
       ended_at: this.endedAt?.toISOString() ?? null,
       cols: this.cols,
       rows: this.rows,
+      viewers: this.viewers,
+      client: this.spec.client,
     };
   }
 
@@ -177,10 +172,8 @@ export class Job {
     return () => this.listeners.delete(listener);
   }
 
-  /** Marks the start of an agent action: later waits look at output from here. */
-  markAction(): void {
-    this.actionOffset = this.log.end;
-    this.reportedOffset = this.log.end;
+  /** Marks a write: input-ready then waits to see the program take it. */
+  markWrite(): void {
     this.actionAt = Date.now();
     this.actionScheduleCount = hasProcfs ? scheduleCount(jobProcesses(this.pid, null).map((p) => p.pid)) : 0;
   }
@@ -193,9 +186,10 @@ export class Job {
 
   /** Input bytes accepted but not yet taken by the pty (the child is not reading). */
   get queuedInputBytes(): number {
-    // node-pty keeps unwritten input in a private queue; it is the only place that knows.
-    const queue = (this.pty as unknown as { _writeStream?: { _writeQueue?: { buffer: Buffer; offset: number }[] } })._writeStream?._writeQueue;
-    return queue?.reduce((sum, task) => sum + task.buffer.length - task.offset, 0) ?? 0;
+    // node-pty keeps unwritten input in a private queue, @lydell/node-pty in its socket's buffer.
+    const pty = this.pty as unknown as { _writeStream?: { _writeQueue?: { buffer: Buffer; offset: number }[] }; _socket?: { writableLength?: number } };
+    const queue = pty._writeStream?._writeQueue;
+    return queue?.reduce((sum, task) => sum + task.buffer.length - task.offset, 0) ?? pty._socket?.writableLength ?? 0;
   }
 
   resize(cols: number, rows: number): void {

@@ -1,7 +1,8 @@
-// Waits on a job until the first of several conditions holds: a pattern on screen or in the
-// output since the last action, quiet output, the job waiting for terminal input, a port
-// being listened on, or the job's end.
+// Waits on a job until the first of several conditions holds: a pattern in text the client has
+// not been shown yet, quiet output, the job waiting for terminal input, a port being listened
+// on, or the job's end.
 import { renderText } from '../terminal/text.js';
+import { scanEcho } from './echo.js';
 import type { Job } from './job.js';
 import { hasProcfs, inputState, jobProcesses, listeningPorts, scheduleCount, type InputState } from './procfs.js';
 
@@ -24,6 +25,17 @@ export interface WaitOutcome {
   match?: string;
   /** The port that satisfied a port wait. */
   port?: number;
+}
+
+/**
+ * What a pattern may match: output after `offset`, minus the echo of `typed` (the input the
+ * same call wrote), and screen rows that are not in `rows` (rows already there at the
+ * reference point are stale); with `rows` null the screen is not consulted.
+ */
+export interface WaitReference {
+  offset: number;
+  rows: ReadonlySet<string> | null;
+  typed: string | null;
 }
 
 export interface WaitHooks {
@@ -85,21 +97,54 @@ class InputReadiness {
   }
 }
 
-export function waitFor(job: Job, conditions: WaitConditions, hooks: WaitHooks = {}): Promise<WaitOutcome> {
+/** Where the echo of the typed input ends; patterns look at output from there. */
+class EchoTracker {
+  private end: number;
+  private done: boolean;
+
+  constructor(private readonly job: Job, private readonly reference: WaitReference) {
+    this.end = reference.offset;
+    this.done = !reference.typed;
+  }
+
+  /** The first output offset a pattern may match (the echo may still be arriving). */
+  matchFrom(): number {
+    if (!this.done) {
+      const scan = scanEcho(this.job.log.read(this.reference.offset).bytes, this.reference.typed!);
+      this.end = this.reference.offset + scan.bytes;
+      this.done = scan.done;
+    }
+    return this.done ? this.end : Infinity;
+  }
+
+  /** Whether a screen row shows the typed input (the echo on screen). */
+  showsTyped(row: string): boolean {
+    const typed = this.reference.typed;
+    return typed !== null && typed.split('\r').some((line) => line.trim() !== '' && row.includes(line.trim()));
+  }
+}
+
+export function waitFor(job: Job, conditions: WaitConditions, reference: WaitReference, hooks: WaitHooks = {}): Promise<WaitOutcome> {
   const startedAt = Date.now();
-  let scannedTo = job.actionOffset;
+  let scannedTo = reference.offset;
   let lastPortCheck = 0;
   const readiness = new InputReadiness(job);
+  const echo = new EchoTracker(job, reference);
 
   const checkPattern = (pattern: RegExp): string | null => {
-    const screenText = job.screen.snapshot().lines.join('\n');
-    const onScreen = pattern.exec(screenText);
-    if (onScreen) return onScreen[0];
-    const from = Math.max(job.actionOffset, scannedTo - PATTERN_OVERLAP_BYTES);
+    const matchFrom = echo.matchFrom();
+    if (matchFrom === Infinity) return null;
+    const from = Math.max(matchFrom, scannedTo - PATTERN_OVERLAP_BYTES);
     const slice = job.log.read(from);
-    scannedTo = slice.end;
+    scannedTo = Math.max(scannedTo, slice.end);
     const inOutput = pattern.exec(renderText(slice.bytes));
-    return inOutput ? inOutput[0] : null;
+    if (inOutput) return inOutput[0];
+    // A full-screen program draws with cursor moves; its rows that changed may match.
+    const screen = job.screen.snapshot();
+    if (reference.rows === null || !(screen.alternate_screen || screen.drawing)) return null;
+    const changed = screen.lines.filter((row) => row !== '' && !reference.rows!.has(row) && !echo.showsTyped(row));
+    const onScreen = changed.length ? pattern.exec(changed.join('\n')) : null;
+    return onScreen ? onScreen[0] : null;
   };
 
   const evaluate = (): WaitOutcome | null => {
@@ -166,4 +211,26 @@ export function waitFor(job: Job, conditions: WaitConditions, hooks: WaitHooks =
     // Settle the screen first, so a pattern already on it is seen at once.
     void job.screen.settled().then(check);
   });
+}
+
+/** Between two writes that must reach the program as separate reads, the longest pause. */
+const INPUT_TAKEN_MAX_MS = 150;
+/** Without /proc, the pause between them. */
+const INPUT_TAKEN_FALLBACK_MS = 30;
+const INPUT_TAKEN_POLL_MS = 3;
+
+/**
+ * Resolves once the program has read what was last written and waits for more (or after a
+ * bounded pause), so the next write arrives as a key press of its own rather than part of a
+ * pasted chunk (readline completes on a Tab only when it comes alone).
+ */
+export async function inputTaken(job: Job): Promise<void> {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  if (!hasProcfs) return void (await sleep(INPUT_TAKEN_FALLBACK_MS));
+  const deadline = Date.now() + INPUT_TAKEN_MAX_MS;
+  while (Date.now() < deadline && job.status === 'running') {
+    await sleep(INPUT_TAKEN_POLL_MS);
+    const woke = scheduleCount(jobProcesses(job.pid, null).map((p) => p.pid)) > job.actionScheduleCount;
+    if (woke && job.queuedInputBytes === 0 && inputState(job.pid) === 'ready') return;
+  }
 }

@@ -1,49 +1,39 @@
-// The compact text a model reads in each tool result. Structured content carries everything;
-// this text says the same in few tokens: no runs of blank rows, long output cut in the middle.
-import type { JobInfo } from '../jobs/job.js';
-import type { WaitOutcome } from '../jobs/wait.js';
-import type { Screen } from '../terminal/screen.js';
+// The compact text a model reads in each tool result, made from the structured result (which
+// the host has already fitted to the budget): no runs of blank rows, the command line only
+// where it says something new, no cutting here.
+import type { KillResult, ListResult, OutputResult, ResizeResult, RunResult, ScreenWire, StatusResult, TailResult, JobWire } from '../host/schema.js';
 
-/** Text longer than this is cut in the middle, keeping more of the newest part. */
-const TEXT_MAX_CHARS = 6000;
-const TEXT_HEAD_CHARS = 1500;
 /** Runs of this many blank rows or more are shown as one marker line. */
 const BLANK_RUN_MIN = 3;
 
-export function formatJob(job: JobInfo): string {
-  const name = job.name ? ` [${job.name}]` : '';
+function jobState(job: JobWire): string {
   let state: string = job.status;
   if (job.status !== 'running') {
     const seconds = ((Date.parse(job.ended_at ?? '') - Date.parse(job.started_at)) / 1000).toFixed(1);
     state += job.signal ? ` (${job.signal})` : ` (exit ${job.exit_code})`;
     state += ` after ${seconds}s`;
   }
-  return `${job.job_id}${name} ${state}, pid ${job.pid}: ${oneLine(job.command)}`;
+  return state + (job.viewers > 0 ? `, ${job.viewers} watching` : '');
 }
 
-function oneLine(text: string, max = 200): string {
-  const flat = text.replace(/\s*\n\s*/g, ' ⏎ ');
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+/** `j2 [web] running, pid 4242: npm run dev`; without the command where the caller knows it. */
+export function formatJob(job: JobWire, withCommand = true): string {
+  const name = job.name ? ` [${job.name}]` : '';
+  const command = withCommand ? `, pid ${job.pid}: ${job.command.replace(/\s*\n\s*/g, ' ⏎ ')}` : '';
+  return `${job.job_id}${name} ${jobState(job)}${command}`;
 }
 
-/** Cuts long text in the middle; `hint` says how to read what was cut. */
-function cutMiddle(text: string, hint: string): string {
-  if (text.length <= TEXT_MAX_CHARS) return text;
-  const tailChars = TEXT_MAX_CHARS - TEXT_HEAD_CHARS;
-  const cut = text.length - TEXT_MAX_CHARS;
-  return `${text.slice(0, TEXT_HEAD_CHARS)}\n[… ${cut} characters cut; ${hint} …]\n${text.slice(-tailChars)}`;
-}
-
-export function formatScreen(screen: Screen): string {
-  const header = `screen ${screen.cols}x${screen.rows}${screen.alternate_screen ? ' (full-screen app)' : ''}, cursor row ${screen.cursor.row} col ${screen.cursor.col}:`;
-  const rows: string[] = [];
+export function formatScreen(screen: ScreenWire): string {
+  const kind = screen.alternate_screen ? ' (full-screen app)' : screen.drawing ? ' (drawn screen)' : '';
+  const header = `screen ${screen.cols}x${screen.rows}${kind}, cursor row ${screen.cursor.row} col ${screen.cursor.col}:`;
+  const rows: string[] = screen.omitted_rows ? [`[… ${screen.omitted_rows} rows not shown: tail max_bytes=… shows them]`] : [];
   let blank = 0;
   const flushBlank = () => {
     if (blank >= BLANK_RUN_MIN) rows.push(`[${blank} blank rows]`);
     else for (let i = 0; i < blank; i++) rows.push('');
     blank = 0;
   };
-  for (const line of screen.lines) {
+  for (const line of screen.lines ?? []) {
     if (line === '') blank++;
     else {
       flushBlank();
@@ -53,12 +43,14 @@ export function formatScreen(screen: Screen): string {
   return [header, ...rows].join('\n');
 }
 
-export function formatWait(outcome: WaitOutcome): string {
-  switch (outcome.reason) {
+function formatReason(run: RunResult): string | null {
+  switch (run.reason) {
+    case undefined:
+      return null;
     case 'pattern':
-      return `wait: pattern matched ${JSON.stringify(oneLine(outcome.match ?? '', 120))}`;
+      return `wait: pattern matched ${JSON.stringify(run.match ?? '')}`;
     case 'port':
-      return `wait: listening on port ${outcome.port}`;
+      return `wait: listening on port ${run.port}`;
     case 'input':
       return 'wait: waiting for input';
     case 'idle':
@@ -66,15 +58,60 @@ export function formatWait(outcome: WaitOutcome): string {
     case 'exit':
       return 'wait: the job ended';
     case 'timeout':
-      return 'wait: timed out; the job is still running (wait again, or kill it)';
+      return run.job.status === 'running'
+        ? `wait: timed out${run.timeout_capped_ms ? ` at the server's ${run.timeout_capped_ms / 1000}s cap` : ''}; the job is still running (wait again, or kill it)`
+        : 'wait: timed out';
     case 'cancelled':
       return 'wait: cancelled';
   }
 }
 
-/** Output text for the model, with a line saying where it came from when it was cut. */
-export function formatOutput(label: string, text: string, from: number, skipped: number, jobId: string): string {
-  const body = cutMiddle(text, `call output with job_id ${jobId} and since ${from} for all of it`);
-  const skippedNote = skipped > 0 ? ` (${skipped} earlier bytes not shown; call output with since ${from - skipped})` : '';
-  return text === '' ? `${label}: (none)` : `${label}${skippedNote}:\n${body}`;
+/** execute, interact and wait. */
+export function formatRun(run: RunResult, options: { started?: boolean } = {}): string {
+  const lines = [options.started ? `started ${formatJob(run.job)}` : formatJob(run.job, false)];
+  const reason = formatReason(run);
+  if (reason) lines.push(reason);
+  if (run.screen?.lines) lines.push(formatScreen(run.screen));
+  else if (run.output !== undefined) lines.push(run.output === '' ? 'output: (none)' : `output:\n${run.output}`);
+  if (run.queued_input_bytes) lines.push(`[${run.queued_input_bytes} bytes of input not yet read by the program; they are sent as it reads]`);
+  return lines.join('\n');
+}
+
+export function formatList(list: ListResult): string {
+  if (list.jobs.length === 0) return 'no jobs';
+  const more = list.omitted_jobs ? [`[… ${list.omitted_jobs} older jobs not shown]`] : [];
+  return [...list.jobs.map((job) => formatJob(job)), ...more].join('\n');
+}
+
+function portsLine(ports: number[]): string[] {
+  return ports.length ? [`listening on ${ports.join(', ')}`] : [];
+}
+
+function omittedLines(count: number | undefined): string[] {
+  return count ? [`[… ${count} earlier lines not shown]`] : [];
+}
+
+export function formatStatus(status: StatusResult): string {
+  return [formatJob(status.job), ...portsLine(status.ports), ...omittedLines(status.omitted_lines), ...status.tail].join('\n');
+}
+
+export function formatTail(tail: TailResult): string {
+  // The screen repeats the lines unless a full-screen app draws something else.
+  const body = tail.screen.lines ? [formatScreen(tail.screen)] : tail.lines.length ? [...omittedLines(tail.omitted_lines), ...tail.lines] : ['(no output)'];
+  return [formatJob(tail.job), ...portsLine(tail.ports), ...body].join('\n');
+}
+
+export function formatOutput(output: OutputResult): string {
+  const more = output.next < output.end ? `; more: output since=${output.next}` : '';
+  const dropped = output.dropped_bytes ? `${output.dropped_bytes} earlier bytes were dropped by the ring; ` : '';
+  return `${formatJob(output.job, false)}\n[${dropped}next ${output.next}${more}]\n${output.text}`;
+}
+
+export function formatKill(kill: KillResult): string {
+  const survivors = kill.survivors.length ? ` ${kill.survivors.length} processes survived SIGKILL: ${kill.survivors.join(', ')}` : '';
+  return `${kill.result === 'killed' ? 'killed' : 'already ended'}: ${formatJob(kill.job)}${survivors}`;
+}
+
+export function formatResize(resized: ResizeResult): string {
+  return `${formatJob(resized.job, false)}\n${formatScreen(resized.screen)}`;
 }

@@ -2,16 +2,16 @@
 // once when output is small, in batches that skip what a flood hides when it is not), answers
 // the program's terminal queries, and reports the modes that key encoding needs.
 import { createRequire } from 'node:module';
-import type { Unicode11Addon } from '@xterm/addon-unicode11';
-import type { Terminal } from '@xterm/headless';
+import type { IMarker, Terminal } from '@xterm/headless';
 import { PlainRunScanner, skipPrefix, type Skip } from './flood-skip.js';
 import type { KeyModes } from './keys.js';
+import { GLIBC_WIDTHS } from './width.js';
 
 // xterm is loaded with the first job rather than at start-up, where it would add ~20 ms.
 const requireLazily = createRequire(import.meta.url);
-let xterm: { Terminal: typeof Terminal; Unicode11Addon: typeof Unicode11Addon } | null = null;
+let xterm: { Terminal: typeof Terminal } | null = null;
 function loadXterm() {
-  xterm ??= { Terminal: requireLazily('@xterm/headless').Terminal, Unicode11Addon: requireLazily('@xterm/addon-unicode11').Unicode11Addon };
+  xterm ??= { Terminal: requireLazily('@xterm/headless').Terminal };
   return xterm;
 }
 
@@ -21,8 +21,13 @@ export interface Screen {
   cursor: { row: number; col: number };
   cols: number;
   rows: number;
-  /** True while a full-screen program (vim, less, top) owns the alternate buffer. */
+  /** True while a full-screen program (vim, less) owns the alternate buffer. */
   alternate_screen: boolean;
+  /**
+   * True while a program draws the main screen by cursor addressing (top, watch, `less -X`):
+   * its latest output placed the cursor on rows rather than scrolling lines.
+   */
+  drawing: boolean;
 }
 
 export interface ScreenOptions {
@@ -87,18 +92,51 @@ export class HeadlessScreen {
   /** A resize that waits for the batch in flight, whose skip was cut for the old size. */
   private pendingResize: { cols: number; rows: number } | null = null;
   private settleWaiters: { until: number; resolve: () => void }[] = [];
+  /** The batch being parsed addressed rows (CUP, VPA) or cleared the screen (ED 2). */
+  private addressedInBatch = false;
+  private drawing = false;
 
   constructor(options: ScreenOptions) {
-    const { Terminal, Unicode11Addon } = loadXterm();
+    const { Terminal } = loadXterm();
     // logLevel off: xterm logs parse errors of binary output with console.log, and stdout is the MCP channel.
     this.term = new Terminal({ cols: options.cols, rows: options.rows, scrollback: options.scrollback, allowProposedApi: true, logLevel: 'off' });
-    this.term.loadAddon(new Unicode11Addon());
-    this.term.unicode.activeVersion = '11';
+    this.term.unicode.register(GLIBC_WIDTHS);
+    this.term.unicode.activeVersion = GLIBC_WIDTHS.version;
     this.term.onData(options.onReply);
     this.onParsed = options.onParsed ?? (() => {});
     this.internals = probeInternals(this.term);
+    this.watchCursorAddressing();
     this.scrollback = options.scrollback;
     this.scanner = this.newScanner();
+  }
+
+  /** Notes output that draws a screen rather than scrolling lines (see Screen.drawing). */
+  private watchCursorAddressing(): void {
+    const addressed = (row: number | undefined) => {
+      if (row !== undefined && row > 1) this.addressedInBatch = true;
+      return false; // xterm still handles the sequence itself
+    };
+    const rowParam = (params: (number | number[])[]) => (typeof params[0] === 'number' ? params[0] : undefined);
+    this.term.parser.registerCsiHandler({ final: 'H' }, (params) => addressed(rowParam(params)));
+    this.term.parser.registerCsiHandler({ final: 'f' }, (params) => addressed(rowParam(params)));
+    this.term.parser.registerCsiHandler({ final: 'd' }, (params) => addressed(rowParam(params)));
+    this.term.parser.registerCsiHandler({ final: 'J' }, (params) => addressed(rowParam(params) === 2 ? 2 : undefined));
+  }
+
+  /** A marker on the top row of the main screen, to measure how far a batch scrolled it. */
+  private markTopRow(): IMarker | null {
+    const buffer = this.term.buffer.active;
+    return buffer.type === 'normal' ? (this.term.registerMarker(-buffer.cursorY) ?? null) : null;
+  }
+
+  /** After a batch: output that addressed rows without scrolling much means a drawn screen. */
+  private updateDrawing(top: IMarker | null): void {
+    // A marker moves with its line, also when a full scrollback drops lines (baseY stays put then).
+    const scrolled = top === null ? 0 : top.isDisposed ? Infinity : this.term.buffer.normal.baseY - top.line;
+    top?.dispose();
+    if (this.addressedInBatch) this.drawing = scrolled < this.term.rows / 2;
+    else if (scrolled > 0) this.drawing = false;
+    this.addressedInBatch = false;
   }
 
   private newScanner(): PlainRunScanner | null {
@@ -172,7 +210,29 @@ export class HeadlessScreen {
       cols: this.term.cols,
       rows: this.term.rows,
       alternate_screen: buffer.type === 'alternate',
+      drawing: buffer.type === 'normal' && this.drawing,
     };
+  }
+
+  /**
+   * The last `count` lines of the main buffer (screen and scrollback) as a person sees them:
+   * wrapped rows joined, trailing blanks trimmed, blank rows below the text left out.
+   */
+  lastLines(count: number): string[] {
+    const buffer = this.term.buffer.normal;
+    const rowText = (row: number, trim: boolean) => buffer.getLine(row)?.translateToString(trim) ?? '';
+    let row = buffer.length - 1;
+    while (row >= 0 && rowText(row, true) === '') row--;
+    const lines: string[] = [];
+    while (row >= 0 && lines.length < count) {
+      let start = row;
+      while (start > 0 && buffer.getLine(start)?.isWrapped) start--;
+      let text = '';
+      for (let r = start; r <= row; r++) text += rowText(r, r === row);
+      lines.push(text.trimEnd());
+      row = start - 1;
+    }
+    return lines.reverse();
   }
 
   dispose(): void {
@@ -216,8 +276,10 @@ export class HeadlessScreen {
     this.scanner?.reset();
     this.parsing = true;
     this.lastBatchAt = performance.now();
+    const top = this.markTopRow();
     const parsed = () => {
       this.parsing = false;
+      this.updateDrawing(top);
       if (this.pendingResize) this.applyResize(this.pendingResize.cols, this.pendingResize.rows);
       this.pendingResize = null;
       this.parsedBytes += batchBytes;

@@ -1,6 +1,9 @@
-// Raw terminal bytes → readable text: escape sequences removed, CRLF → LF, a carriage-return
-// overwrite collapsed to what a terminal would show, invalid UTF-8 as U+FFFD.
-import stripAnsi from 'strip-ansi';
+// Raw terminal bytes → readable text, as a person saw it: each line shown as the terminal left
+// it after carriage returns, backspaces, erase-in-line, cursor column moves and cursor-up
+// redraws (progress bars, spinners, readline's history recall), escape sequences removed,
+// CRLF → LF, tabs expanded, invalid UTF-8 as U+FFFD. Used where the terminal itself no longer
+// holds the text (incremental reads of the byte log); recent lines come from the screen.
+import { charWidth } from './width.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -22,25 +25,239 @@ export function completeUtf8Length(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-/** Overlays each carriage-return segment of one line on the previous, as a terminal does. */
-function collapseCarriageReturns(line: string): string {
-  if (!line.includes('\r')) return line;
-  let cells: string[] = [];
-  for (const segment of line.split('\r')) {
-    const chars = [...segment];
-    cells = chars.length >= cells.length ? chars : chars.concat(cells.slice(chars.length));
+const ESC = '\x1b';
+const TAB_STOP = 8;
+/** A cell that the second half of a wide character occupies. */
+const WIDE_TAIL = '';
+/** Text without these needs no rendering: every byte stands for itself. */
+const NEEDS_RENDERING = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+
+/**
+ * A line editor over the rendered region: one array of cells per line, a cursor, and the
+ * edits a terminal makes within lines. It does not know the screen's height, so moves above
+ * the first line of the region stop there; absolute rows (CUP) only set the column.
+ */
+class LineCanvas {
+  private readonly lines: string[][] = [[]];
+  private row = 0;
+  private col = 0;
+  private saved = { row: 0, col: 0 };
+
+  private get line(): string[] {
+    return this.lines[this.row];
   }
-  return cells.join('');
+
+  get column(): number {
+    return this.col;
+  }
+
+  print(char: string): void {
+    const width = charWidth(char.codePointAt(0)!);
+    const line = this.line;
+    if (width === 0) {
+      // A combining mark joins the character before the cursor.
+      let at = this.col - 1;
+      while (at > 0 && line[at] === WIDE_TAIL) at--;
+      if (at >= 0 && at < line.length) line[at] += char;
+      return;
+    }
+    while (line.length < this.col) line.push(' ');
+    // Overwriting half of a wide character blanks the other half, as terminals do.
+    if (line[this.col] === WIDE_TAIL && this.col > 0) line[this.col - 1] = ' ';
+    if (width === 1 && line[this.col + 1] === WIDE_TAIL) line[this.col + 1] = ' ';
+    line[this.col] = char;
+    if (width === 2) line[this.col + 1] = WIDE_TAIL;
+    this.col += width;
+  }
+
+  /** A line feed also returns the carriage: text, unlike a screen, has no staircase. */
+  lineFeed(): void {
+    this.col = 0;
+    this.row++;
+    if (this.row === this.lines.length) this.lines.push([]);
+  }
+
+  carriageReturn(): void {
+    this.col = 0;
+  }
+
+  tab(): void {
+    this.col = (Math.floor(this.col / TAB_STOP) + 1) * TAB_STOP;
+  }
+
+  moveColumn(col: number): void {
+    this.col = Math.max(0, col);
+  }
+
+  moveRow(delta: number): void {
+    this.row = Math.max(0, this.row + delta);
+    while (this.row >= this.lines.length) this.lines.push([]);
+  }
+
+  /** EL: 0 from the cursor to the end, 1 from the start to the cursor, 2 the whole line. */
+  eraseInLine(mode: number): void {
+    const line = this.line;
+    if (mode === 0) line.length = Math.min(line.length, this.col);
+    else if (mode === 1) for (let i = 0; i <= this.col && i < line.length; i++) line[i] = ' ';
+    else if (mode === 2) line.length = 0;
+  }
+
+  /** ED 0: from the cursor to the end of the region. */
+  eraseBelow(): void {
+    this.eraseInLine(0);
+    for (let r = this.row + 1; r < this.lines.length; r++) this.lines[r] = [];
+  }
+
+  eraseChars(count: number): void {
+    const line = this.line;
+    for (let i = this.col; i < this.col + count && i < line.length; i++) line[i] = ' ';
+  }
+
+  deleteChars(count: number): void {
+    this.line.splice(this.col, count);
+  }
+
+  insertBlanks(count: number): void {
+    if (this.col < this.line.length) this.line.splice(this.col, 0, ...Array<string>(count).fill(' '));
+  }
+
+  saveCursor(): void {
+    this.saved = { row: this.row, col: this.col };
+  }
+
+  restoreCursor(): void {
+    this.row = Math.min(this.saved.row, this.lines.length - 1);
+    this.col = this.saved.col;
+  }
+
+  text(): string {
+    return this.lines
+      .map((cells, row) => {
+        // Trailing blanks are not text, except up to the cursor on its line (a prompt's space).
+        let end = cells.length;
+        while (end > 0 && (cells[end - 1] === ' ' || cells[end - 1] === WIDE_TAIL)) end--;
+        const keep = row === this.row && end > 0 ? Math.max(end, this.col) : end;
+        const kept = cells.slice(0, keep);
+        while (kept.length < keep) kept.push(' ');
+        return kept.join('');
+      })
+      .join('\n');
+  }
+}
+
+/** Applies one CSI sequence (parameters, final byte) to the canvas; others are ignored. */
+function applyCsi(canvas: LineCanvas, params: string, final: string): void {
+  if (params.startsWith('?') || params.startsWith('>') || params.startsWith('=')) return; // private modes
+  const args = params.split(';').map((p) => Number.parseInt(p, 10));
+  const n = (index: number, fallback = 1) => (Number.isFinite(args[index]) && args[index] > 0 ? args[index] : fallback);
+  const canvasCol = canvas.column;
+  switch (final) {
+    case 'K':
+      return canvas.eraseInLine(Number.isFinite(args[0]) ? args[0] : 0);
+    case 'J':
+      if (!Number.isFinite(args[0]) || args[0] === 0) canvas.eraseBelow();
+      return;
+    case 'G':
+    case '`':
+      return canvas.moveColumn(n(0) - 1);
+    case 'C':
+    case 'a':
+      return canvas.moveColumn(canvasCol + n(0));
+    case 'D':
+      return canvas.moveColumn(canvasCol - n(0));
+    case 'A':
+      return canvas.moveRow(-n(0));
+    case 'B':
+    case 'e':
+      return canvas.moveRow(n(0));
+    case 'E':
+      canvas.moveRow(n(0));
+      return canvas.carriageReturn();
+    case 'F':
+      canvas.moveRow(-n(0));
+      return canvas.carriageReturn();
+    case 'H':
+    case 'f':
+      return canvas.moveColumn(n(1) - 1);
+    case 'X':
+      return canvas.eraseChars(n(0));
+    case 'P':
+      return canvas.deleteChars(n(0));
+    case '@':
+      return canvas.insertBlanks(n(0));
+    case 's':
+      return canvas.saveCursor();
+    case 'u':
+      return canvas.restoreCursor();
+  }
+}
+
+/** Renders decoded terminal output (see the module comment). */
+export function renderString(text: string): string {
+  if (!NEEDS_RENDERING.test(text)) return text;
+  const canvas = new LineCanvas();
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i];
+    const code = char.charCodeAt(0);
+    if (char === ESC || code === 0x9b || code === 0x9d || code === 0x90) {
+      i = consumeEscape(canvas, text, i);
+      continue;
+    }
+    i++;
+    if (code >= 0x20 && code !== 0x7f && !(code >= 0x80 && code < 0xa0)) {
+      // A surrogate pair is one character.
+      if (code >= 0xd800 && code < 0xdc00 && i < text.length) canvas.print(char + text[i++]);
+      else canvas.print(char);
+    } else if (char === '\n') canvas.lineFeed();
+    else if (char === '\r') canvas.carriageReturn();
+    else if (char === '\b') canvas.moveColumn(canvas.column - 1);
+    else if (char === '\t') canvas.tab();
+    // Other controls (BEL, SO/SI, NUL, DEL, C1) show nothing.
+  }
+  return canvas.text();
+}
+
+/** Consumes the escape sequence at `start`, applying what it does to lines; returns its end. */
+function consumeEscape(canvas: LineCanvas, text: string, start: number): number {
+  const code = text.charCodeAt(start);
+  let i = start + 1;
+  let kind: 'csi' | 'string' | null = code === 0x9b ? 'csi' : code === 0x9d || code === 0x90 ? 'string' : null;
+  if (code === 0x1b) {
+    const next = text[i++];
+    if (next === '[') kind = 'csi';
+    else if (next === ']' || next === 'P' || next === '_' || next === '^' || next === 'X') kind = 'string';
+    else if (next === '7') canvas.saveCursor();
+    else if (next === '8') canvas.restoreCursor();
+    else if (next !== undefined && next >= ' ' && next <= '/') i++; // ESC ( B and the like: one more byte
+    if (kind === null) return i;
+  }
+  if (kind === 'csi') {
+    let params = '';
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x40 && c <= 0x7e) {
+        applyCsi(canvas, params, text[i]);
+        return i + 1;
+      }
+      if (c < 0x20) return i; // a control inside a sequence aborts it
+      params += text[i++];
+    }
+    return i;
+  }
+  // OSC, DCS, APC…: until BEL or ST (ESC \ or 0x9c).
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x07 || c === 0x9c) return i + 1;
+    if (c === 0x1b && text[i + 1] === '\\') return i + 2;
+    i++;
+  }
+  return i;
 }
 
 /** Converts raw output to readable text (see the module comment). */
 export function renderText(bytes: Buffer): string {
-  const text = stripAnsi(utf8.decode(bytes)).replace(/\r+\n/g, '\n');
-  return text
-    .split('\n')
-    .map(collapseCarriageReturns)
-    .join('\n')
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (ch) => (ch === '\t' ? ch : ''));
+  return renderString(utf8.decode(bytes));
 }
 
 /** Splits rendered text into lines, without the empty line a final newline would leave. */

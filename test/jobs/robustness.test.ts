@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { jobProcesses, readProcessTable } from '../../src/jobs/procfs.js';
-import { FIXTURES, isProcessAlive, processesMatching, waitUntil, withManager } from '../helpers.js';
+import { FIXTURES, isProcessAlive, processesMatching, waitUntil, withHost } from '../helpers.js';
 
 /** Pids of every live process in the job's session (the job's tree while it runs). */
 function sessionPids(leader: number): number[] {
@@ -12,7 +12,7 @@ function sessionPids(leader: number): number[] {
 }
 
 test('kill ends trees that resist: interactive bash, traps, background children, setsid, daemons', async () => {
-  await withManager(async (manager) => {
+  await withHost(async ({ manager, host, session }) => {
     const cases = [
       { command: "env PS1='$ ' bash --norc -i", marker: null },
       { command: `sh ${join(FIXTURES, 'stubborn.sh')}`, marker: null },
@@ -23,7 +23,7 @@ test('kill ends trees that resist: interactive bash, traps, background children,
     for (const { command, marker } of cases) {
       const job = manager.start({ command });
       if (marker) await waitUntil(() => processesMatching(marker).length === 1, `${marker} to start`);
-      else await manager.wait(job.id, { input: true, pattern: /ready/, timeoutMs: 10_000 }, {});
+      else await host.wait(session, { job_id: job.id, input: true, pattern: 'ready', timeout_ms: 10_000 });
       const leftover = marker ? processesMatching(marker) : [];
       const tree = sessionPids(job.pid);
       assert.ok(tree.length >= 2, command);
@@ -50,7 +50,7 @@ test('a process whose environment is far bigger than one read is still found by 
 });
 
 test('background processes left by a finished job end with it', async () => {
-  await withManager(async (manager) => {
+  await withHost(async ({ manager }) => {
     const job = manager.start({ command: 'nohup sleep 5106 >/dev/null 2>&1 & echo started' });
     await job.ended;
     await job.closed;
@@ -59,8 +59,8 @@ test('background processes left by a finished job end with it', async () => {
 });
 
 test('per-job and default timeouts end the tree with status timed_out', async () => {
-  await withManager(
-    async (manager) => {
+  await withHost(
+    async ({ manager }) => {
       const own = manager.start({ command: 'sleep 5107 & sleep 5108', timeoutS: 0.5 });
       const byDefault = manager.start({ command: 'sleep 5109' });
       await Promise.all([own.ended, byDefault.ended]);
@@ -74,12 +74,12 @@ test('per-job and default timeouts end the tree with status timed_out', async ()
 });
 
 test('finished jobs are evicted after the retention period; running jobs never', async () => {
-  await withManager(
-    async (manager) => {
+  await withHost(
+    async ({ manager }) => {
       const done = manager.start({ command: 'true' });
       const running = manager.start({ command: 'sleep 5110' });
       await done.ended;
-      await waitUntil(() => !manager.list().some((j) => j.job_id === done.id), 'the finished job to be evicted', 10_000);
+      await waitUntil(() => !manager.list().some((j) => j.id === done.id), 'the finished job to be evicted', 10_000);
       assert.throws(() => manager.get(done.id), /No job with id/);
       assert.equal(manager.get(running.id).status, 'running');
     },
@@ -88,8 +88,8 @@ test('finished jobs are evicted after the retention period; running jobs never',
 });
 
 test('no output is lost on fast exit: 200 runs each of 20 KB and 1 MB', async () => {
-  await withManager(
-    async (manager) => {
+  await withHost(
+    async ({ manager }) => {
       for (const size of [20_000, 1_000_000]) {
         let complete = 0;
         for (let batch = 0; batch < 20; batch++) {
@@ -109,8 +109,8 @@ test('no output is lost on fast exit: 200 runs each of 20 KB and 1 MB', async ()
 });
 
 test('floods keep memory bounded and the server answering', async () => {
-  await withManager(
-    async (manager) => {
+  await withHost(
+    async ({ manager, host, session }) => {
       const baseline = process.memoryUsage().rss;
       const floods = [
         manager.start({ command: 'yes' }),
@@ -123,9 +123,9 @@ test('floods keep memory bounded and the server answering', async () => {
       const until = Date.now() + 4000;
       while (Date.now() < until) {
         const started = Date.now();
-        manager.list();
-        manager.tail(floods[0].id, 20);
-        await manager.screen(floods[1].id);
+        await host.list(session);
+        await host.tail(session, { job_id: floods[0].id, lines: 20 });
+        await host.wait(session, { job_id: floods[1].id, idle_ms: 1, timeout_ms: 1 });
         slowest = Math.max(slowest, Date.now() - started);
         peak = Math.max(peak, process.memoryUsage().rss);
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -12,10 +12,10 @@ const TOOLS: Record<string, string[]> = {
   execute: ['command', 'cwd', 'env', 'name', 'cols', 'rows', 'timeout_s', 'wait'],
   list: [],
   status: ['job_id', 'lines'],
-  tail: ['job_id', 'lines'],
+  tail: ['job_id', 'lines', 'max_bytes'],
   output: ['job_id', 'since', 'max_bytes'],
   interact: ['job_id', 'input', 'keys', 'wait'],
-  wait: ['job_id', 'pattern', 'idle_ms', 'exit', 'input', 'port', 'timeout_ms'],
+  wait: ['job_id', 'pattern', 'idle_ms', 'exit', 'input', 'port', 'timeout_ms', 'lines', 'since'],
   kill: ['job_id', 'signal', 'grace_ms'],
   resize: ['job_id', 'cols', 'rows'],
 };
@@ -37,6 +37,7 @@ test('a few hundred hostile calls each get a clear answer, and the server still 
       if (tool === 'interact' && (args.wait === undefined || typeof args.wait !== 'object')) args.wait = { idle_ms: 10, timeout_ms: 50 };
       const result = await call(client, tool, args);
       assert.ok(Array.isArray(result.content), `${tool} ${JSON.stringify(args).slice(0, 200)}`);
+      if (args.max_bytes === undefined) assert.ok(JSON.stringify(result).length <= 8192, `${tool}: a ${JSON.stringify(result).length}-byte result`);
       if (result.isError) {
         errors++;
         const message = textOf(result);

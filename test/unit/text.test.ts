@@ -14,7 +14,7 @@ test('a carriage-return overwrite shows only what a terminal would', () => {
 
 test('invalid UTF-8 becomes U+FFFD and control bytes are dropped', () => {
   assert.equal(renderText(Buffer.from([0x61, 0xff, 0xfe, 0x62, 0x0a])), 'a\ufffd\ufffdb\n');
-  assert.equal(renderText(Buffer.from('a\x00\x07b\tc')), 'ab\tc');
+  assert.equal(renderText(Buffer.from('a\x00\x07b\tc')), 'ab      c'); // a tab moves to the next stop of 8
 });
 
 test('UTF-8 boundaries: a cut character at either end is handled', () => {

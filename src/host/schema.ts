@@ -1,0 +1,72 @@
+// The wire shapes every front shares: MCP outputSchema, control-socket messages and
+// `ptyjobs ls --json` are these objects. Types come from the schemas.
+import { z } from 'zod';
+
+export const JOB_STATUSES = ['running', 'completed', 'failed', 'killed', 'timed_out'] as const;
+export const WAIT_REASONS = ['pattern', 'idle', 'exit', 'input', 'port', 'timeout', 'cancelled'] as const;
+
+export const jobSchema = z.object({
+  job_id: z.string(),
+  name: z.string().nullable(),
+  command: z.string(),
+  cwd: z.string(),
+  pid: z.number(),
+  status: z.enum(JOB_STATUSES),
+  exit_code: z.number().nullable(),
+  signal: z.string().nullable(),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  cols: z.number(),
+  rows: z.number(),
+  viewers: z.number(),
+  client: z.string().nullable(),
+});
+export type JobWire = z.infer<typeof jobSchema>;
+
+export const screenSchema = z.object({
+  /** Present when the text block shows the screen (a full-screen program), and in tail. */
+  lines: z.array(z.string()).optional(),
+  omitted_rows: z.number().optional(),
+  cursor: z.object({ row: z.number(), col: z.number() }),
+  cols: z.number(),
+  rows: z.number(),
+  alternate_screen: z.boolean(),
+  drawing: z.boolean(),
+});
+export type ScreenWire = z.infer<typeof screenSchema>;
+
+/** Output bytes a result left out, readable with `output since=from`. */
+export const omittedSchema = z.object({ from: z.number(), to: z.number() });
+
+export const runResultShape = {
+  job: jobSchema,
+  reason: z.enum(WAIT_REASONS).optional(),
+  match: z.string().optional(),
+  port: z.number().optional(),
+  output: z.string().optional(),
+  next: z.number().optional(),
+  omitted: omittedSchema.optional(),
+  screen: screenSchema.optional(),
+  queued_input_bytes: z.number().optional(),
+  timeout_capped_ms: z.number().optional(),
+};
+const runResultSchema = z.object(runResultShape);
+export type RunResult = z.infer<typeof runResultSchema>;
+
+export const listResultShape = { jobs: z.array(jobSchema), omitted_jobs: z.number().optional() };
+export type ListResult = z.infer<z.ZodObject<typeof listResultShape>>;
+
+export const statusResultShape = { job: jobSchema, tail: z.array(z.string()), omitted_lines: z.number().optional(), ports: z.array(z.number()) };
+export type StatusResult = z.infer<z.ZodObject<typeof statusResultShape>>;
+
+export const tailResultShape = { job: jobSchema, lines: z.array(z.string()), omitted_lines: z.number().optional(), screen: screenSchema, ports: z.array(z.number()) };
+export type TailResult = z.infer<z.ZodObject<typeof tailResultShape>>;
+
+export const outputResultShape = { job: jobSchema, text: z.string(), next: z.number(), end: z.number(), dropped_bytes: z.number() };
+export type OutputResult = z.infer<z.ZodObject<typeof outputResultShape>>;
+
+export const killResultShape = { job: jobSchema, result: z.enum(['killed', 'already_terminated']), survivors: z.array(z.number()) };
+export type KillResult = z.infer<z.ZodObject<typeof killResultShape>>;
+
+export const resizeResultShape = { job: jobSchema, screen: screenSchema };
+export type ResizeResult = z.infer<z.ZodObject<typeof resizeResultShape>>;

@@ -1,0 +1,38 @@
+// One client of a job host (an MCP connection, a socket peer): what it has been shown of each
+// job. Two agents on one job each get their own "new output since my last result" and their
+// own pattern reference point; a person watching moves neither.
+
+/** What one client has been shown of one job. */
+export interface JobCursor {
+  /** Output offset up to which results have returned output. */
+  shownTo: number;
+  /** Screen rows as they were when the last result was made (a pattern ignores them). */
+  shownRows: ReadonlySet<string>;
+}
+
+export interface ClientIdentity {
+  name: string;
+  version: string;
+}
+
+export class Session {
+  private readonly cursors = new Map<string, JobCursor>();
+  client: ClientIdentity = { name: 'unknown', version: '' };
+
+  /** This client's cursor on a job; a job it has not seen yet starts at its first byte. */
+  cursor(jobId: string): JobCursor {
+    let cursor = this.cursors.get(jobId);
+    if (!cursor) this.cursors.set(jobId, (cursor = { shownTo: 0, shownRows: new Set() }));
+    return cursor;
+  }
+
+  /** Records what a result showed. */
+  shown(jobId: string, offset: number, rows: readonly string[]): void {
+    this.cursors.set(jobId, { shownTo: offset, shownRows: new Set(rows) });
+  }
+
+  /** Forgets jobs the host no longer has. */
+  forget(jobId: string): void {
+    this.cursors.delete(jobId);
+  }
+}
