@@ -21,6 +21,8 @@ export const DEFAULT_TAIL_LINES = 50;
 
 /** Interact without a wait settles until the program is back at its prompt or output is quiet. */
 const SETTLE: WaitConditions = { input: true, idleMs: 150, idleWaitsForPendingKeys: true, timeoutMs: 1500 };
+/** The most one interact types (the pty takes it as the program reads). */
+const MAX_INPUT_CHARS = 16 * 1024 * 1024;
 /** After a resize, the program gets this long to redraw. */
 const RESIZE_REDRAW: WaitConditions = { idleMs: 100, timeoutMs: 1000 };
 
@@ -97,7 +99,7 @@ export class JobHost implements HostApi {
     const job = this.manager.get(args.job_id);
     const resultBytes = clampBudget(args.max_bytes);
     return fitResult(resultBytes, (allowance) => {
-      const slice = job.log.read(args.since ?? 0, allowance);
+      const slice = job.log.read(Math.floor(args.since ?? 0), allowance);
       let bytes = slice.bytes;
       // Do not end inside a character or a CRLF; the cut bytes come with the next read.
       if (slice.end < job.log.end) {
@@ -121,6 +123,7 @@ export class JobHost implements HostApi {
         throw new JobError((error as Error).message);
       }
     });
+    if ((args.input?.length ?? 0) > MAX_INPUT_CHARS) throw new JobError(`The input is ${args.input!.length} characters; at most ${MAX_INPUT_CHARS} go in one interact. Send it in parts, or write it to a file and have the program read that.`);
     // Enter in a terminal is CR; a bare LF would be taken as Ctrl-J by raw-mode programs.
     const typed = args.input?.replace(/\r?\n/g, '\r') ?? '';
     const before = await job.snapshot();
@@ -143,7 +146,7 @@ export class JobHost implements HostApi {
     const job = this.manager.get(args.job_id);
     const conditions = this.conditions(args);
     const cursor = session.cursor(job.id);
-    const since = args.since ?? cursor.shownTo;
+    const since = args.since === undefined ? cursor.shownTo : Math.floor(args.since);
     // With an explicit offset, screen rows from before it cannot be told apart: only output counts.
     const reference: WaitReference = { offset: since, rows: args.since === undefined ? cursor.shownRows : null, typed: null };
     const outcome = await waitFor(job, conditions.conditions, reference, this.waitHooks(hooks, conditions.conditions.timeoutMs));
@@ -230,7 +233,7 @@ function clampBudget(maxBytes: number | undefined): number {
 
 export function jobWire(job: Job): JobWire {
   const info = job.info();
-  return { ...info, command: cutMiddle(info.command, COMMAND_MAX_CHARS) };
+  return { ...info, command: cutMiddle(info.command, COMMAND_MAX_CHARS), name: info.name === null ? null : cutMiddle(info.name, COMMAND_MAX_CHARS) };
 }
 
 /** The screen for a result; its rows only when the text shows them (`allowance` > 0). */

@@ -41,6 +41,9 @@ export interface StartRequest {
   client?: string;
 }
 
+/** Linux's MAX_ARG_STRLEN: the longest single argument exec takes (the command goes to `sh -c` as one). */
+const MAX_COMMAND_BYTES = 128 * 1024 - 1;
+
 export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -73,6 +76,9 @@ export class JobManager {
     if (this.closing) throw new JobError('The server is shutting down; no new jobs can start.');
     const command = request.command;
     if (command.trim() === '') throw new JobError('The command is empty. Pass the shell command to run, e.g. "npm run dev".');
+    if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
+      throw new JobError(`The command is ${Buffer.byteLength(command)} bytes; the kernel passes at most ${MAX_COMMAND_BYTES} in one argument. Write it to a script file and run that.`);
+    }
     const disallowed = findDisallowed(command, settings.allowedCommands);
     if (disallowed !== null) {
       throw new JobError(

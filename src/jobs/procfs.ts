@@ -197,6 +197,9 @@ function callTimeoutMs(pid: number, call: WaitSyscall, args: string[]): number |
   return Number(value.readBigInt64LE(0)) * 1000 + (call.timeoutType === 'timeval' ? fraction / 1000 : fraction / 1e6);
 }
 
+/** The path every process opens for its controlling terminal. */
+const CONTROLLING_TTY = '/dev/tty';
+
 export type TerminalWait = 'waiting' | 'pending' | 'other' | 'unknown';
 
 /**
@@ -215,7 +218,12 @@ export function terminalWait(pid: number, ttyPath: string): TerminalWait {
   if (!call) return 'other';
   const args = parts.slice(1, 7);
   const nums = args.map((hex) => Number(hex));
-  const isTty = (fd: number) => readLink(`/proc/${pid}/fd/${fd}`) === ttyPath;
+  // /dev/tty is the opener's controlling terminal, which for the job's foreground group is the
+  // job's own (getpass, sudo, ssh and gpg prompt there).
+  const isTty = (fd: number) => {
+    const link = readLink(`/proc/${pid}/fd/${fd}`);
+    return link === ttyPath || link === CONTROLLING_TTY;
+  };
 
   let watchesTty: boolean | null = false;
   if (call.kind === 'read') {

@@ -16,5 +16,27 @@ export function createServer(host: HostApi, version: string, session = new Sessi
     if (info) session.client = { name: info.name, version: info.version };
   };
   registerTools(server, host, session);
+  dropSchemaMarkers(server);
   return { server, session };
+}
+
+type Handler = (...args: unknown[]) => Promise<{ tools?: { inputSchema: Record<string, unknown>; outputSchema?: Record<string, unknown> }[] }>;
+
+/**
+ * The SDK marks every tool schema with "$schema" (a JSON Schema draft URL): 50 bytes a tool
+ * that models read and clients do not need. Its list handler is private; if it moves, the
+ * markers stay (test/mcp/tools.test.ts measures the definitions and notices).
+ */
+function dropSchemaMarkers(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
+  const list = handlers?.get('tools/list');
+  if (!handlers || !list) return;
+  handlers.set('tools/list', async (...args) => {
+    const result = await list(...args);
+    for (const tool of result.tools ?? []) {
+      delete tool.inputSchema.$schema;
+      delete tool.outputSchema?.$schema;
+    }
+    return result;
+  });
 }

@@ -4,6 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { JobError } from '../errors.js';
 import type { HostApi, WaitHooks } from '../host/api.js';
 import { MAX_RESULT_BYTES } from '../host/budget.js';
 import { killResultShape, listResultShape, outputResultShape, resizeResultShape, runResultShape, statusResultShape, tailResultShape } from '../host/schema.js';
@@ -14,23 +15,34 @@ import { formatKill, formatList, formatOutput, formatResize, formatRun, formatSt
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-const MAX_WAIT_MS = 7 * 24 * 3600 * 1000;
-const MAX_INPUT_CHARS = 16 * 1024 * 1024;
 
-const jobId = z.string().min(1).max(64).describe('Job id, e.g. "j1"');
+const jobId = z.string().describe('Job id');
 const size = z.number().int().min(2).max(MAX_TERMINAL_CELLS);
-const maxBytes = z.number().int().min(1024).max(MAX_RESULT_BYTES).optional().describe(`Result size limit in bytes (default 8192, max ${MAX_RESULT_BYTES})`);
+const maxBytes = z.number().int().min(1024).max(MAX_RESULT_BYTES).optional().describe('Result bytes (default 8192)');
 
 const waitFields = {
-  pattern: z.string().min(1).max(10_000).optional().describe('Regex (multiline) over text not shown yet: new output (not the echo of typed input), changed rows of a full-screen app'),
-  idle_ms: z.number().int().min(1).max(MAX_WAIT_MS).optional().describe('No output for this long'),
+  pattern: z.string().min(1).optional().describe('Regex (multiline) over text you were not shown yet (never the echo of your input)'),
+  idle_ms: z.number().int().min(1).optional().describe('No output for this long'),
   exit: z.boolean().optional().describe('The job ended'),
-  input: z.boolean().optional().describe('The job waits for terminal input (a prompt)'),
+  input: z.boolean().optional().describe('The job waits for terminal input'),
   port: z.union([z.number().int().min(1).max(65535), z.literal(true)]).optional().describe('The job listens on this TCP port (true: any)'),
-  timeout_ms: z.number().int().min(0).max(MAX_WAIT_MS).optional().describe('Give up after this long (default 30000; capped by the server, then wait again). Not an error'),
+  timeout_ms: z.number().int().min(0).optional().describe('Default 30000, capped by the server; a timeout is no error: wait again'),
   lines: z.number().int().min(1).max(1000).optional().describe('Return only the last N lines of new output'),
 };
-const waitSchema = z.object(waitFields).describe('Return when the first condition holds, or the job ends');
+const waitSchema = z.object(waitFields);
+/**
+ * execute and interact take the same Wait as the wait tool. Their schemas say so instead of
+ * repeating it (the model reads every tool definition); the handler validates it in full.
+ */
+const waitReference = z.record(z.string(), z.unknown()).optional().describe('Wait before returning: the wait tool\'s fields (pattern, idle_ms, exit, input, port, timeout_ms, lines)');
+
+function parseWait(wait: Record<string, unknown> | undefined): z.infer<typeof waitSchema> | undefined {
+  if (wait === undefined) return undefined;
+  const parsed = waitSchema.strict().safeParse(wait);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'wait'}: ${issue.message}`).join('; ');
+  throw new JobError(`Invalid wait: ${problems}. Its fields are those of the wait tool.`);
+}
 
 function result(text: string, structured: object): CallToolResult {
   return { content: [{ type: 'text', text }], structuredContent: structured as Record<string, unknown> };
@@ -57,31 +69,29 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
   server.registerTool(
     'execute',
     {
-      description:
-        'Run a shell command as a background job in its own terminal (dev servers, REPLs, TUIs like vim, builds). Returns at once, or after `wait`. ' +
-        'Then: interact to type, wait to block, tail/output to read, kill to stop.',
+      description: 'Run a shell command as a background job in its own terminal (dev servers, REPLs, TUIs, builds). Returns at once, or after `wait`.',
       inputSchema: {
-        command: z.string().min(1).max(1_000_000).describe('Run with the shell\'s -c'),
-        cwd: z.string().max(4096).optional().describe('Working dir (relative to the server\'s)'),
+        command: z.string().min(1).describe('Run with the shell\'s -c'),
+        cwd: z.string().optional().describe('Working dir (relative to the server\'s)'),
         env: z.record(z.string(), z.string()).optional().describe('Merged over the server\'s environment'),
-        name: z.string().max(200).optional().describe('A label'),
+        name: z.string().optional().describe('A label'),
         cols: size.optional(),
         rows: size.optional(),
         timeout_s: z.number().positive().max(7 * 24 * 3600).optional().describe('End the job (timed_out) after this long'),
-        wait: waitSchema.optional(),
+        wait: waitReference,
       },
       outputSchema: runResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
     async (args, extra) => {
-      const run = await host.execute(session, args, hooksFor(extra));
+      const run = await host.execute(session, { ...args, wait: parseWait(args.wait) }, hooksFor(extra));
       return result(formatRun(run, { started: true }), run);
     },
   );
 
   server.registerTool(
     'list',
-    { description: 'All jobs, newest first (finished ones until the retention period ends).', inputSchema: {}, outputSchema: listResultShape, annotations: readOnly },
+    { description: 'All jobs, newest first.', inputSchema: {}, outputSchema: listResultShape, annotations: readOnly },
     async () => {
       const list = await host.list(session);
       return result(formatList(list), list);
@@ -105,7 +115,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
   server.registerTool(
     'tail',
     {
-      description: 'The last lines as the terminal shows them, and the screen (shown instead for full-screen apps).',
+      description: 'The last lines as the terminal shows them, and the screen.',
       inputSchema: { job_id: jobId, lines: z.number().int().min(1).max(1000).optional().describe('Lines (default 50)'), max_bytes: maxBytes },
       outputSchema: tailResultShape,
       annotations: readOnly,
@@ -120,7 +130,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
     'output',
     {
       description: 'Output as text from byte offset `since`; pass `next` back to read on, no gaps or repeats.',
-      inputSchema: { job_id: jobId, since: z.number().int().min(0).optional().describe('Byte offset (default 0)'), max_bytes: maxBytes },
+      inputSchema: { job_id: jobId, since: z.number().min(0).optional().describe('Byte offset (default 0)'), max_bytes: maxBytes },
       outputSchema: outputResultShape,
       annotations: readOnly,
     },
@@ -133,20 +143,18 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
   server.registerTool(
     'interact',
     {
-      description:
-        'Type `input` (literal; "\\n" is Enter), then `keys` as separate key presses, into a job; returns what it printed since (not the echo). ' +
-        'Without `wait` it settles until the program waits for input again or goes quiet.',
+      description: 'Type `input` ("\\n" is Enter), then `keys`, into a job; returns what it printed (not the echo). Without `wait` it settles briefly.',
       inputSchema: {
         job_id: jobId,
-        input: z.string().max(MAX_INPUT_CHARS).optional().describe('Text to type'),
-        keys: z.array(z.string().max(32)).max(1000).optional().describe(`Named keys: ${KEY_NAMES_HELP}`),
-        wait: waitSchema.optional(),
+        input: z.string().optional().describe('Text to type'),
+        keys: z.array(z.string()).optional().describe(`Named keys: ${KEY_NAMES_HELP}`),
+        wait: waitReference,
       },
       outputSchema: runResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },
     async (args, extra) => {
-      const run = await host.interact(session, args, hooksFor(extra));
+      const run = await host.interact(session, { ...args, wait: parseWait(args.wait) }, hooksFor(extra));
       return result(formatRun(run), run);
     },
   );
@@ -154,8 +162,8 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
   server.registerTool(
     'wait',
     {
-      description: 'Block until a condition holds; returns the reason and output new since your last result. A timeout is a normal result.',
-      inputSchema: { job_id: jobId, ...waitFields, since: z.number().int().min(0).optional().describe('Match only output after this offset (a result\'s `next`)') },
+      description: 'Block until the first condition holds or the job ends; returns the reason and output new since your last result.',
+      inputSchema: { job_id: jobId, ...waitFields, since: z.number().min(0).optional().describe('Match only output after this offset (a result\'s `next`)') },
       outputSchema: runResultShape,
       annotations: readOnly,
     },
@@ -171,7 +179,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
       description: "End a job's whole process tree: `signal` to every process, SIGKILL after `grace_ms`.",
       inputSchema: {
         job_id: jobId,
-        signal: z.string().max(16).optional().describe('Default SIGTERM'),
+        signal: z.string().optional().describe('Default SIGTERM'),
         grace_ms: z.number().int().min(0).max(600_000).optional().describe('Default 3000'),
       },
       outputSchema: killResultShape,

@@ -94,7 +94,8 @@ export class HeadlessScreen {
   private settleWaiters: { until: number; resolve: () => void }[] = [];
   /** The batch being parsed addressed rows (CUP, VPA) or cleared the screen (ED 2). */
   private addressedInBatch = false;
-  private drawing = false;
+  /** Rows the main screen scrolled since output last addressed rows (Infinity: never). */
+  private scrolledSinceAddressed = Infinity;
 
   constructor(options: ScreenOptions) {
     const { Terminal } = loadXterm();
@@ -112,15 +113,12 @@ export class HeadlessScreen {
 
   /** Notes output that draws a screen rather than scrolling lines (see Screen.drawing). */
   private watchCursorAddressing(): void {
-    const addressed = (row: number | undefined) => {
-      if (row !== undefined && row > 1) this.addressedInBatch = true;
+    const addressed = () => {
+      this.addressedInBatch = true;
       return false; // xterm still handles the sequence itself
     };
-    const rowParam = (params: (number | number[])[]) => (typeof params[0] === 'number' ? params[0] : undefined);
-    this.term.parser.registerCsiHandler({ final: 'H' }, (params) => addressed(rowParam(params)));
-    this.term.parser.registerCsiHandler({ final: 'f' }, (params) => addressed(rowParam(params)));
-    this.term.parser.registerCsiHandler({ final: 'd' }, (params) => addressed(rowParam(params)));
-    this.term.parser.registerCsiHandler({ final: 'J' }, (params) => addressed(rowParam(params) === 2 ? 2 : undefined));
+    for (const final of ['H', 'f', 'd']) this.term.parser.registerCsiHandler({ final }, addressed);
+    this.term.parser.registerCsiHandler({ final: 'J' }, (params) => (params[0] === 2 ? addressed() : false));
   }
 
   /** A marker on the top row of the main screen, to measure how far a batch scrolled it. */
@@ -129,13 +127,15 @@ export class HeadlessScreen {
     return buffer.type === 'normal' ? (this.term.registerMarker(-buffer.cursorY) ?? null) : null;
   }
 
-  /** After a batch: output that addressed rows without scrolling much means a drawn screen. */
+  /**
+   * After a batch: a program that addressed rows draws a screen, until a screenful of
+   * scrolling has carried that screen away.
+   */
   private updateDrawing(top: IMarker | null): void {
     // A marker moves with its line, also when a full scrollback drops lines (baseY stays put then).
     const scrolled = top === null ? 0 : top.isDisposed ? Infinity : this.term.buffer.normal.baseY - top.line;
     top?.dispose();
-    if (this.addressedInBatch) this.drawing = scrolled < this.term.rows / 2;
-    else if (scrolled > 0) this.drawing = false;
+    this.scrolledSinceAddressed = this.addressedInBatch ? 0 : this.scrolledSinceAddressed + scrolled;
     this.addressedInBatch = false;
   }
 
@@ -210,7 +210,7 @@ export class HeadlessScreen {
       cols: this.term.cols,
       rows: this.term.rows,
       alternate_screen: buffer.type === 'alternate',
-      drawing: buffer.type === 'normal' && this.drawing,
+      drawing: buffer.type === 'normal' && this.scrolledSinceAddressed < this.term.rows,
     };
   }
 

@@ -1,0 +1,22 @@
+// A long wait must not die at the client's request timeout: with the SDK client's default
+// options (60 s, no progress handling) a 600 s wait returns a normal result at the server's cap.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { call, connectClient, textOf } from '../helpers.js';
+
+test('a wait longer than the cap returns timeout, not a protocol error, and the job runs on', async () => {
+  const { client, close } = await connectClient();
+  try {
+    const run = await call(client, 'execute', { command: 'sleep 70' });
+    const started = Date.now();
+    const waited = await call(client, 'wait', { job_id: run.structuredContent.job.job_id, exit: true, timeout_ms: 600_000 });
+    const elapsed = Date.now() - started;
+    assert.equal(waited.isError, undefined);
+    assert.equal(waited.structuredContent.reason, 'timeout');
+    assert.equal(waited.structuredContent.timeout_capped_ms, 50_000);
+    assert.match(textOf(waited), /timed out at the server's 50s cap; the job is still running \(wait again/);
+    assert.ok(elapsed >= 49_000 && elapsed < 59_000, `returned after ${elapsed} ms`);
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,177 @@
+// What the model reads must be true and new: patterns never match stale text or the echo of
+// the input, text shows what a person saw, prompts on /dev/tty are seen, keys arrive as key
+// presses, and character widths agree with the programs'.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { textLines } from '../../src/terminal/text.js';
+import { tempDir, withHost, type TestHost } from '../helpers.js';
+
+const INPUT = { input: true, timeout_ms: 15_000 } as const;
+const BASH = "env PS1='$ ' bash --norc -i";
+
+async function atPrompt({ host, session }: TestHost, command: string): Promise<string> {
+  const run = await host.execute(session, { command, wait: INPUT });
+  assert.equal(run.reason, 'input', command);
+  return run.job.job_id;
+}
+
+test('a pattern in bash matches the command output, not the old line or the echo of the typed command', async () => {
+  await withHost(async (ctx) => {
+    const [anchored, plain] = await Promise.all([atPrompt(ctx, BASH), atPrompt(ctx, BASH)]);
+    for (const id of [anchored, plain]) await ctx.host.interact(ctx.session, { job_id: id, input: 'echo BUILD-OK\n', wait: INPUT });
+    const started = Date.now();
+    const results = await Promise.all([
+      ctx.host.interact(ctx.session, { job_id: anchored, input: 'sleep 3; echo BUILD-OK\n', wait: { pattern: '^BUILD-OK', timeout_ms: 15_000 } }),
+      ctx.host.interact(ctx.session, { job_id: plain, input: 'sleep 3; echo BUILD-OK\n', wait: { pattern: 'BUILD-OK', timeout_ms: 15_000 } }),
+    ]);
+    assert.ok(Date.now() - started >= 2900, `returned after ${Date.now() - started} ms, before the command ran`);
+    for (const result of results) {
+      assert.equal(result.reason, 'pattern');
+      assert.match(result.output ?? '', /^BUILD-OK\n/);
+    }
+  });
+});
+
+test('a dev server that compiled once: the next wait returns on the next compile only', async () => {
+  await withHost(async ({ host, session }) => {
+    const run = await host.execute(session, { command: "sh -c 'echo compiled successfully; sleep 2; echo compiled successfully; sleep 30'" });
+    const first = await host.wait(session, { job_id: run.job.job_id, pattern: 'compiled successfully', timeout_ms: 10_000 });
+    assert.equal(first.reason, 'pattern');
+    const started = Date.now();
+    const second = await host.wait(session, { job_id: run.job.job_id, pattern: 'compiled successfully', timeout_ms: 10_000 });
+    assert.equal(second.reason, 'pattern');
+    assert.ok(Date.now() - started >= 1500, `the second wait returned after ${Date.now() - started} ms, on the first compile`);
+  });
+});
+
+test('python3: a wait for DONE returns when DONE is printed, not when it is typed', async () => {
+  await withHost(async (ctx) => {
+    const id = await atPrompt(ctx, 'python3 -q');
+    const started = Date.now();
+    const done = await ctx.host.interact(ctx.session, { job_id: id, input: "import time; time.sleep(2); print('DONE')\n", wait: { pattern: 'DONE', timeout_ms: 15_000 } });
+    assert.equal(done.reason, 'pattern');
+    assert.ok(Date.now() - started >= 1900, `returned after ${Date.now() - started} ms`);
+    assert.equal(done.output, 'DONE\n>>> ');
+  });
+});
+
+test('vim :w twice: each interact waiting for "written" returns after its own write', async () => {
+  const file = join(tempDir('ptyjobs-vim-'), 'twice.txt');
+  await withHost(async (ctx) => {
+    const id = await atPrompt(ctx, `vim -u NONE -N ${file}`);
+    await ctx.host.interact(ctx.session, { job_id: id, input: 'ione', keys: ['Escape'], wait: INPUT });
+    const first = await ctx.host.interact(ctx.session, { job_id: id, input: ':w', keys: ['Enter'], wait: { pattern: 'written', timeout_ms: 10_000 } });
+    assert.equal(first.reason, 'pattern');
+    assert.equal(readFileSync(file, 'utf8'), 'one\n');
+    // The message is still on the screen, but it was shown: a wait does not take it again.
+    assert.equal((await ctx.host.wait(ctx.session, { job_id: id, pattern: 'written', timeout_ms: 500 })).reason, 'timeout');
+    await ctx.host.interact(ctx.session, { job_id: id, input: 'A two', keys: ['Escape'], wait: INPUT });
+    const second = await ctx.host.interact(ctx.session, { job_id: id, input: ':w', keys: ['Enter'], wait: { pattern: 'written', timeout_ms: 10_000 } });
+    assert.equal(second.reason, 'pattern');
+    assert.equal(readFileSync(file, 'utf8'), 'one two\n');
+    await ctx.host.interact(ctx.session, { job_id: id, input: ':q', keys: ['Enter'], wait: { exit: true, timeout_ms: 10_000 } });
+  });
+});
+
+// Redraw styles: each one's text (rendered from the byte log) must read as its screen does.
+const REDRAWS: [string, string][] = [
+  ['erase-line progress (npm, pip, cargo)', "for i in 1 2 3 4 5; do printf '\\033[1G\\033[2Kstep %d/5' $i; done; printf '\\033[1G\\033[2Kall done\\n'"],
+  ['backspaces', "printf 'abcdef\\b\\b\\bXY\\n'"],
+  ['carriage-return percentages', "for i in 10 55 100; do printf '\\rprogress %d%%' $i; done; printf '\\n'"],
+  ['a multi-line progress display redrawn with cursor-up', "for i in 1 2 3; do printf 'a: %d\\nb: %d\\n' $i $i; [ $i -lt 3 ] && printf '\\033[2A'; done; true"],
+  ['tput-drawn status lines', "tput sc; printf 'working...'; tput rc; tput el; printf 'finished\\n'; printf 'x'; tput cub1; printf 'y\\n'"],
+  ['a spinner left in front of a line', "for c in '|' / - '\\\\'; do printf '%s\\b' \"$c\"; done; printf ' \\bdone\\n'"],
+  ['wide characters', "printf '中文字\\b\\bX\\n'; printf 'emoji 🥲 ok\\n'"],
+  ['tabs', "printf 'a\\tb\\tc\\n'"],
+];
+
+test('text lines read as the screen does, for every redraw style', async () => {
+  await withHost(async ({ host, session, manager }) => {
+    for (const [style, command] of REDRAWS) {
+      const run = await host.execute(session, { command, wait: { exit: true, timeout_ms: 10_000 } });
+      const screen = (await manager.get(run.job.job_id).snapshot()).lines;
+      assert.deepEqual(textLines(run.output ?? ''), screen, `${style}: output`);
+      assert.deepEqual((await host.status(session, { job_id: run.job.job_id, lines: 20 })).tail, screen, `${style}: status`);
+      const read = await host.output(session, { job_id: run.job.job_id });
+      assert.deepEqual(textLines(read.text), screen, `${style}: output tool`);
+    }
+  });
+});
+
+test('bash history recall reads as the command that ran', async () => {
+  await withHost(async (ctx) => {
+    const id = await atPrompt(ctx, BASH);
+    await ctx.host.interact(ctx.session, { job_id: id, input: 'echo first-one\n', wait: INPUT });
+    await ctx.host.interact(ctx.session, { job_id: id, input: 'echo $((6*7))\n', wait: INPUT });
+    const recalled = await ctx.host.interact(ctx.session, { job_id: id, keys: ['Up', 'Up', 'Enter'], wait: INPUT });
+    assert.equal(recalled.output, 'echo first-one\nfirst-one\n$ ');
+    const screen = (await ctx.manager.get(id).snapshot()).lines;
+    assert.deepEqual((await ctx.host.status(ctx.session, { job_id: id, lines: 3 })).tail, screen.slice(-3));
+    assert.equal(screen.at(-3), '$ echo first-one');
+  });
+});
+
+test('top on the main screen is shown as a screen', async () => {
+  await withHost(async ({ host, session }) => {
+    const run = await host.execute(session, { command: 'top -d 1', rows: 24, cols: 100, wait: { pattern: 'load average', timeout_ms: 15_000 } });
+    assert.equal(run.reason, 'pattern');
+    const tail = await host.tail(session, { job_id: run.job.job_id });
+    assert.equal(tail.screen.alternate_screen, false);
+    assert.equal(tail.screen.drawing, true);
+    assert.match(tail.screen.lines?.[0] ?? '', /^top - .*load average/);
+    await host.kill(session, { job_id: run.job.job_id });
+  });
+});
+
+test('prompts that read /dev/tty count as waiting for input', async () => {
+  await withHost(async ({ host, session }) => {
+    const prompts = [
+      "python3 -c 'import getpass; getpass.getpass()'",
+      "bash -c 'read -s x </dev/tty; echo got'",
+      "python3 -c \"import os; fd = os.open('/dev/tty', os.O_RDONLY); os.read(fd, 10)\"",
+    ];
+    for (const command of prompts) {
+      const run = await host.execute(session, { command, wait: { input: true, timeout_ms: 10_000 } });
+      assert.equal(run.reason, 'input', command);
+      const answered = await host.interact(session, { job_id: run.job.job_id, input: 'secret\n', wait: { exit: true, timeout_ms: 10_000 } });
+      assert.equal(answered.job.status, 'completed', command);
+    }
+  });
+});
+
+test('keys after input arrive as key presses: Tab completes in node, python and bash', async () => {
+  await withHost(async (ctx) => {
+    const node = await atPrompt(ctx, 'node');
+    const listed = await ctx.host.interact(ctx.session, { job_id: node, input: 'con', keys: ['Tab', 'Tab'] });
+    assert.match(listed.output ?? '', /console/, 'node listed the completions');
+    const python = await atPrompt(ctx, 'python3 -q');
+    await ctx.host.interact(ctx.session, { job_id: python, input: 'imp', keys: ['Tab'] });
+    assert.equal((await ctx.manager.get(python).snapshot()).lines.at(-1), '>>> import');
+    const bash = await atPrompt(ctx, BASH);
+    await ctx.host.interact(ctx.session, { job_id: bash, input: 'ech', keys: ['Tab'] });
+    assert.equal((await ctx.manager.get(bash).snapshot()).lines.at(-1), '$ echo');
+  });
+});
+
+const NEW_EMOJI = ['🥲', '🧋', '🫠', '🛝'];
+
+test('emoji newer than Unicode 11 take two cells, as glibc counts them', async () => {
+  await withHost(async (ctx) => {
+    const printf = NEW_EMOJI.map((emoji) => `printf '%s\\033[3G|\\n' '${emoji}'`).join('; ');
+    const run = await ctx.host.execute(ctx.session, { command: printf, wait: { exit: true } });
+    assert.deepEqual((await ctx.manager.get(run.job.job_id).snapshot()).lines, NEW_EMOJI.map((emoji) => `${emoji}|`));
+
+    const id = await atPrompt(ctx, 'python3 -q');
+    await ctx.host.interact(ctx.session, { job_id: id, input: `s = "${NEW_EMOJI.join('')}"`, keys: ['Left', 'Left', 'Left'] });
+    await ctx.host.interact(ctx.session, { job_id: id, input: 'X' });
+    const screen = await ctx.manager.get(id).snapshot();
+    assert.equal(screen.lines.at(-1), '>>> s = "🥲🧋X🫠🛝"');
+    assert.equal(screen.cursor.col, 14);
+    const value = await ctx.host.interact(ctx.session, { job_id: id, keys: ['End', 'Enter'], wait: INPUT });
+    await ctx.host.interact(ctx.session, { job_id: id, input: 'print(len(s))\n', wait: INPUT });
+    assert.equal(value.reason, 'input');
+    assert.match((await ctx.host.tail(ctx.session, { job_id: id, lines: 2 })).lines.join('\n'), /^5\n>>>/);
+  });
+});

@@ -1,0 +1,69 @@
+// Every result is small unless the caller asks for more: hostile outputs measured through a
+// real client, tool by tool, as the whole result a client receives.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { call, connectClient, textOf } from '../helpers.js';
+
+const BUDGET = 8192;
+let client: Client;
+let close: () => Promise<void>;
+
+before(async () => {
+  ({ client, close } = await connectClient({ PTYJOBS_MAX_JOBS: '20' }));
+});
+after(async () => close());
+
+const HOSTILE: Record<string, string> = {
+  'a 2 MB single line': "head -c 2000000 /dev/zero | tr '\\0' x; echo",
+  'a 50 MB flood': "head -c 50000000 /dev/zero | tr '\\0' y",
+  '200 lines of 100 KB': "for i in $(seq 200); do head -c 100000 /dev/zero | tr '\\0' z; echo; done",
+};
+
+function assertSmall(result: unknown, what: string, bound = BUDGET): void {
+  const size = JSON.stringify(result).length;
+  assert.ok(size <= bound, `${what}: ${size} bytes`);
+}
+
+for (const [name, command] of Object.entries(HOSTILE)) {
+  test(`${name}: every tool's whole result stays within 8 KB`, async () => {
+    const run = await call(client, 'execute', { command, wait: { exit: true, timeout_ms: 60_000 } });
+    assertSmall(run, 'execute');
+    assert.equal(run.structuredContent.job.status, 'completed');
+    const id = run.structuredContent.job.job_id;
+    // A long output is cut with a marker naming the output call that reads the rest.
+    assert.match(textOf(run), /bytes not shown: output since=\d+ max_bytes=\d+ reads/);
+    assert.ok(run.structuredContent.omitted.to > run.structuredContent.omitted.from);
+    for (const [tool, args] of [
+      ['status', {}], ['status', { lines: 1000 }], ['tail', {}], ['tail', { lines: 1000 }], ['output', {}],
+      ['output', { since: run.structuredContent.omitted.from }], ['wait', { exit: true }], ['wait', { exit: true, lines: 5 }], ['list', {}],
+    ] as [string, Record<string, unknown>][]) {
+      const result = await call(client, tool, { job_id: id, ...args });
+      assert.equal(result.isError, undefined, `${tool} ${JSON.stringify(args)}: ${textOf(result).slice(0, 200)}`);
+      assertSmall(result, `${tool} ${JSON.stringify(args)}`);
+      // Structured content never carries more text than the text block shows.
+      assert.ok(JSON.stringify(result.structuredContent).length <= textOf(result).length + 1200, `${tool}: structured content larger than its text`);
+    }
+    // A long line is cut in the middle, saying how much was cut.
+    if (name.includes('line')) assert.match(textOf(await call(client, 'tail', { job_id: id })), /\[… \d+ characters cut …\]/);
+  });
+}
+
+test('a caller can ask for more, up to the ceiling', async () => {
+  const run = await call(client, 'execute', { command: 'seq 1 100000', wait: { exit: true, timeout_ms: 30_000 } });
+  const id = run.structuredContent.job.job_id;
+  const big = await call(client, 'output', { job_id: id, max_bytes: 200_000 });
+  assertSmall(big, 'output max_bytes=200000', 200_000);
+  assert.ok(JSON.stringify(big).length > 150_000);
+  const tail = await call(client, 'tail', { job_id: id, lines: 1000, max_bytes: 100_000 });
+  assert.equal(tail.structuredContent.lines.length, 1000);
+  assert.equal(tail.structuredContent.lines.at(-1), '100000');
+  assert.equal((await call(client, 'output', { job_id: id, max_bytes: 300_000 })).isError, true);
+});
+
+test('the tool definitions a model reads take at most 5 KB', async () => {
+  const { tools } = await client.listTools();
+  const visible = JSON.stringify(tools.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema })));
+  assert.ok(visible.length <= 5120, `${visible.length} bytes`);
+  console.error(`tool definitions: ${visible.length} bytes as the model reads them`);
+});
