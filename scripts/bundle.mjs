@@ -1,7 +1,8 @@
 // Bundles the compiled server (dist/src/main.js) and its JavaScript dependencies into one file,
 // dist/ptyjobs.mjs: Node 20 loads the hundreds of small ESM files of the MCP SDK and zod
-// slowly (~400 ms to tools/list here, ~200-230 ms bundled). node-pty (native) and xterm stay
-// outside: both are required when the first job starts.
+// slowly (~400 ms to tools/list here, ~200-230 ms bundled). The pty bindings (native) and xterm
+// stay outside: they are required when the first job starts, and are the package's only
+// runtime dependencies.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['node-pty', '@xterm/headless', '@xterm/addon-unicode11'],
+  external: ['node-pty', '@lydell/node-pty', '@xterm/headless'],
   // CommonJS dependencies bundled into ESM still call require() for Node's own modules.
   banner: { js: "import { createRequire as ptyjobsCreateRequire } from 'node:module'; const require = ptyjobsCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -53,7 +53,7 @@ test('python3: a wait for DONE returns when DONE is printed, not when it is type
     const done = await ctx.host.interact(ctx.session, { job_id: id, input: "import time; time.sleep(2); print('DONE')\n", wait: { pattern: 'DONE', timeout_ms: 15_000 } });
     assert.equal(done.reason, 'pattern');
     assert.ok(Date.now() - started >= 1900, `returned after ${Date.now() - started} ms`);
-    assert.equal(done.output, 'DONE\n>>> ');
+    assert.match(done.output ?? '', /^DONE\n/);
   });
 });
 

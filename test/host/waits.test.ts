@@ -46,7 +46,7 @@ test('exit, idle and timeout', async () => {
 });
 
 test('input-ready: python3, bash, node and `read x` in sh; not while sleep runs in the foreground', async () => {
-  await withHost(async ({ host, session }) => {
+  await withHost(async ({ host, session, manager }) => {
     for (const command of ['python3 -q', "env PS1='$ ' bash --norc -i", 'node', "sh -c 'read x; echo got-$x'"]) {
       assert.equal((await host.execute(session, { command, wait: INPUT })).reason, 'input', command);
     }
@@ -55,7 +55,7 @@ test('input-ready: python3, bash, node and `read x` in sh; not while sleep runs 
     const slept = await host.interact(session, { job_id: shell.job.job_id, input: 'sleep 2; echo slept\n', wait: INPUT });
     assert.equal(slept.reason, 'input');
     assert.ok(Date.now() - started >= 1900, `returned after ${Date.now() - started} ms, while sleep ran`);
-    assert.equal(slept.output, 'slept\n$ ');
+    assert.equal(slept.output, 'slept\n$ ', `the log: ${JSON.stringify(manager.get(shell.job.job_id).log.read(0).bytes.toString())}`);
   });
 });
 

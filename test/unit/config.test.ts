@@ -20,7 +20,43 @@ test('defaults follow the contract', () => {
   assert.equal(config.shell, '/bin/bash');
   assert.equal(config.workingDir, process.cwd());
   assert.deepEqual(config.allowedCommands, []);
+  assert.equal(config.maxWaitMs, 50_000);
   assert.ok(Object.isFrozen(config));
+});
+
+test('an empty value means the default, as client configs use it for "unset"', () => {
+  const config = serve([], { PTYJOBS_MAX_JOBS: '', MCP_BG_MAX_JOBS: ' ', PTYJOBS_COLS: '', PTYJOBS_WORKING_DIR: '' });
+  assert.deepEqual([config.maxJobs, config.cols, config.workingDir], [10, 120, process.cwd()]);
+  assert.equal(serve([], { PTYJOBS_MAX_JOBS: '', MCP_BG_MAX_JOBS: '3' }).maxJobs, 3);
+});
+
+test('a shell that does not exist or cannot run stops the server at start, naming the setting', () => {
+  assert.throws(() => serve([], { PTYJOBS_SHELL: '/bin/nosuch' }), /Invalid setting PTYJOBS_SHELL="\/bin\/nosuch": is not an executable file/);
+  assert.throws(() => serve(['--shell', '/etc/passwd']), /--shell.*not an executable file/);
+  assert.throws(() => serve([], { SHELL: '/bin/nosuch' }), /PTYJOBS_SHELL="\/bin\/nosuch"/);
+});
+
+test('without SHELL (GUI clients) jobs run under bash when it exists', () => {
+  const request = loadConfig([], {});
+  assert.equal(request.kind === 'serve' && request.config.shell, '/bin/bash');
+});
+
+test('a misspelt PTYJOBS_ variable gets a warning naming the closest setting', () => {
+  const request = loadConfig([], { SHELL: '/bin/bash', PTYJOBS_MAX_JOB: '3', PTYJOBS_SCROLBACK: '10', PTYJOBS_JOB: 'tag' });
+  assert.equal(request.kind, 'serve');
+  const { warnings } = request as Extract<typeof request, { kind: 'serve' }>;
+  assert.deepEqual(warnings, [
+    'ptyjobs: ignoring unknown setting PTYJOBS_MAX_JOB; did you mean PTYJOBS_MAX_JOBS?',
+    'ptyjobs: ignoring unknown setting PTYJOBS_SCROLBACK; did you mean PTYJOBS_SCROLLBACK?',
+  ]);
+});
+
+test('a job timeout of 0 or none means no timeout; messages name the source of each setting', () => {
+  assert.equal(serve([], { PTYJOBS_JOB_TIMEOUT_S: '0' }).jobTimeoutS, null);
+  assert.equal(serve([], { MCP_BG_JOB_TIMEOUT: 'none' }).jobTimeoutS, null);
+  assert.equal(serve(['--max-jobs', '2']).sources.maxJobs, '--max-jobs');
+  assert.equal(serve([], { MCP_BG_MAX_JOBS: '2' }).sources.maxJobs, 'MCP_BG_MAX_JOBS');
+  assert.equal(serve([]).sources.maxJobs, 'PTYJOBS_MAX_JOBS');
 });
 
 test('sizes accept bytes and binary units', () => {

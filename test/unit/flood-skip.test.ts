@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import xtermHeadless from '@xterm/headless';
-import unicode11 from '@xterm/addon-unicode11';
+import { GLIBC_WIDTHS } from '../../src/terminal/width.js';
 import { PlainRunScanner, skipPrefix, type PlainTextState } from '../../src/terminal/flood-skip.js';
 import { HeadlessScreen } from '../../src/terminal/screen.js';
 import { random } from '../helpers.js';
@@ -127,8 +127,8 @@ function pair(cols: number, rows: number, scrollback: number) {
   const screen = new HeadlessScreen({ cols, rows, scrollback, onReply: () => {} });
   assert.ok(screen.xtermInternalsFound, 'the xterm internals flood skipping reads are present');
   const reference = new Terminal({ cols, rows, scrollback, allowProposedApi: true, logLevel: 'off' });
-  reference.loadAddon(new unicode11.Unicode11Addon());
-  reference.unicode.activeVersion = '11';
+  reference.unicode.register(GLIBC_WIDTHS);
+  reference.unicode.activeVersion = GLIBC_WIDTHS.version;
   const term = (screen as unknown as { term: XtermTerminal }).term;
   const write = (chunk: Uint8Array) => {
     screen.write(chunk);
