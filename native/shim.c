@@ -12,6 +12,10 @@
  *    ESC ] 6973 ; NONCE ; CODE ; SIGNAL BEL, then waits for the server to echo NONCE back
  *    before exiting. The server thus reads every byte before the pty is torn down (node-pty
  *    issues #72, #85, #726: the tail of a fast exit is otherwise lost).
+ * 4. On Linux, stays the parent of everything the job starts (child subreaper: setsid children
+ *    and double-forked daemons reparent to the shim, not to init) and asks to be told when the
+ *    server dies (parent-death signal). When it does, even by SIGKILL, the shim ends its whole
+ *    tree: SIGTERM, then SIGKILL after a grace period, then exits.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -22,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -30,8 +37,15 @@
 /* How long to wait for the server's acknowledgement; it only runs out if the server is stuck. */
 #define ACK_TIMEOUT_MS 10000
 #define MARKER_OSC "6973"
+/* After the server died: how long the tree gets between SIGTERM and SIGKILL. */
+#define ORPHAN_GRACE_MS 1000
+/* The signal the kernel sends the shim when the server dies. */
+#define SERVER_DEATH_SIGNAL SIGUSR2
+#define MAX_TREE 4096
 
 static pid_t child_pid = -1;
+static pid_t server_pid = -1;
+static volatile sig_atomic_t server_died = 0;
 
 static void close_inherited_fds(void) {
 #ifdef SYS_close_range
@@ -59,6 +73,83 @@ static void forward_signal(int sig) {
     if (child_pid > 0) kill(-child_pid, sig);
 }
 
+static void on_server_death(int sig) {
+    (void)sig;
+    if (getppid() != server_pid) server_died = 1; /* not a stray signal from a job */
+}
+
+/* Every live descendant of this process (the subreaper keeps orphans among them). */
+static int descendants(pid_t *out, int max) {
+    static pid_t pids[MAX_TREE * 8], ppids[MAX_TREE * 8];
+    int total = 0;
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) return 0;
+    struct dirent *entry;
+    while ((entry = readdir(proc)) != NULL && total < MAX_TREE * 8) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        char *close_paren = strrchr(buf, ')');
+        char state;
+        int ppid;
+        if (close_paren == NULL || sscanf(close_paren + 2, "%c %d", &state, &ppid) != 2 || state == 'Z') continue;
+        pids[total] = atoi(entry->d_name);
+        ppids[total++] = ppid;
+    }
+    closedir(proc);
+    int found = 0;
+    out[found++] = getpid();
+    for (int grew = 1; grew;) {
+        grew = 0;
+        for (int i = 0; i < total && found < max; i++) {
+            int known = 0, parent_known = 0;
+            for (int j = 0; j < found; j++) {
+                if (out[j] == pids[i]) known = 1;
+                if (out[j] == ppids[i]) parent_known = 1;
+            }
+            if (!known && parent_known) {
+                out[found++] = pids[i];
+                grew = 1;
+            }
+        }
+    }
+    for (int i = 1; i < found; i++) out[i - 1] = out[i]; /* drop ourselves */
+    return found - 1;
+}
+
+static void reap_all(void) {
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+}
+
+static long long now_ms(void);
+
+/* The server is gone: nobody will read the job's output or kill it. End the whole tree. */
+static void end_tree_and_exit(void) {
+    static pid_t tree[MAX_TREE];
+    int count = descendants(tree, MAX_TREE);
+    for (int i = 0; i < count; i++) kill(tree[i], SIGTERM);
+    long long deadline = now_ms() + ORPHAN_GRACE_MS;
+    while (count > 0 && now_ms() < deadline) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        reap_all();
+        count = descendants(tree, MAX_TREE);
+    }
+    /* Sweep until nothing is left: a tree may fork while it is being killed. */
+    for (int sweep = 0; sweep < 5 && (count = descendants(tree, MAX_TREE)) > 0; sweep++) {
+        for (int i = 0; i < count; i++) kill(tree[i], SIGKILL);
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        reap_all();
+    }
+    _exit(128 + SIGHUP);
+}
+
 static long long now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -74,6 +165,7 @@ static void await_ack(const char *nonce) {
         if (left <= 0) return;
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
         int ready = poll(&pfd, 1, (int)left);
+        if (server_died) end_tree_and_exit();
         if (ready < 0 && errno == EINTR) continue;
         if (ready <= 0) return;
         ssize_t n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
@@ -97,6 +189,15 @@ int main(int argc, char **argv) {
     }
     close_inherited_fds();
     const char *nonce = argv[1];
+    server_pid = getppid();
+#ifdef __linux__
+    struct sigaction death = {0};
+    death.sa_handler = on_server_death; /* no SA_RESTART: waitpid below returns to check */
+    sigaction(SERVER_DEATH_SIGNAL, &death, NULL);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    prctl(PR_SET_PDEATHSIG, SERVER_DEATH_SIGNAL);
+    if (getppid() != server_pid) server_died = 1; /* it died before we asked */
+#endif
 
     signal(SIGTTOU, SIG_IGN); /* so tcsetpgrp below works from the background */
     child_pid = fork();
@@ -124,9 +225,17 @@ int main(int argc, char **argv) {
     signal(SIGQUIT, SIG_IGN);
     signal(SIGTSTP, SIG_IGN);
 
+    /* As subreaper the shim also reaps orphans of the job; it waits for its own child. */
     int status = 0;
-    while (waitpid(child_pid, &status, 0) < 0) {
-        if (errno != EINTR) break;
+    for (;;) {
+        if (server_died) end_tree_and_exit();
+        int any = 0;
+        pid_t pid = waitpid(-1, &any, 0);
+        if (pid == child_pid) {
+            status = any;
+            break;
+        }
+        if (pid < 0 && errno != EINTR) break;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

@@ -9,7 +9,6 @@ import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/s
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readProcess, readProcessTable } from '../../src/jobs/procfs.js';
 import { call, isProcessAlive, processesMatching, ROOT, textOf, waitUntil } from '../helpers.js';
 
 const SERVER = join(ROOT, 'dist', 'ptyjobs.mjs');
@@ -100,20 +99,19 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   });
 }
 
-test('a SIGKILLed server leaves no plain job behind: no job holds another job\'s pty master', async () => {
+test('a SIGKILLed server takes every job\'s whole tree with it: HUP-ignoring, setsid, nohup, double-forked', async () => {
   const { client, pid } = await connect();
-  for (let i = 1; i <= 3; i++) await call(client, 'execute', { command: `sleep 506${i}` });
-  // The newest job ignores its hang-up. Were pty masters inherited (node-pty #657), it would hold
-  // the older jobs' masters open and they would never get theirs.
-  await call(client, 'execute', { command: "trap '' HUP; sleep 5069" });
-  await waitUntil(() => [1, 2, 3, 9].every((i) => processesMatching(`sleep 506${i}`).length === 1), 'the jobs to start');
-  const survivor = readProcess(processesMatching('sleep 5069')[0])!;
+  const commands = ["trap '' HUP; sleep 5061", 'setsid sleep 5062 & sleep 5063', 'nohup sleep 5064', "sh -c '(sleep 5065 &)'; sleep 5066", 'sleep 5067'];
+  const sleepers = ['sleep 5061', 'sleep 5062', 'sleep 5063', 'sleep 5064', 'sleep 5065', 'sleep 5066', 'sleep 5067'];
   try {
+    for (const command of commands) await call(client, 'execute', { command });
+    await waitUntil(() => sleepers.every((sleeper) => processesMatching(sleeper).length === 1), 'the jobs to start');
+    const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
-    for (let i = 1; i <= 3; i++) await waitUntil(() => processesMatching(`sleep 506${i}`).length === 0, `sleep 506${i} to get its hang-up`, 10_000);
+    await waitUntil(() => sleepers.every((sleeper) => processesMatching(sleeper).length === 0), 'every process of every job to end', 2000);
+    console.error(`server SIGKILL: every job tree gone after ${Date.now() - killedAt} ms`);
   } finally {
-    for (const p of readProcessTable()) if (p.session === survivor.session) process.kill(p.pid, 'SIGKILL');
-    for (const sleeper of [1, 2, 3].flatMap((i) => processesMatching(`sleep 506${i}`))) process.kill(sleeper, 'SIGKILL');
+    for (const sleeper of sleepers.flatMap((s) => processesMatching(s))) process.kill(sleeper, 'SIGKILL');
     await client.close().catch(() => undefined);
   }
 });
