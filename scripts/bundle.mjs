@@ -16,7 +16,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['node-pty', '@lydell/node-pty', '@xterm/headless'],
+  // ws tries its optional native helpers and does without them.
+  external: ['node-pty', '@lydell/node-pty', '@xterm/headless', '@xterm/addon-serialize', 'bufferutil', 'utf-8-validate'],
   // CommonJS dependencies bundled into ESM still call require() for Node's own modules.
   banner: { js: "import { createRequire as ptyjobsCreateRequire } from 'node:module'; const require = ptyjobsCreateRequire(import.meta.url);" },
   logLevel: 'warning',

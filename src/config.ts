@@ -4,11 +4,18 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { isDirectory, type JobsSettings } from './jobs/manager.js';
 import { parseAllowedCommands } from './jobs/policy.js';
+import { encodeKey } from './terminal/keys.js';
 import { MAX_TERMINAL_CELLS } from './terminal/limits.js';
 
 export interface Config extends JobsSettings {
   /** Waits longer than this return `timeout`, below the request timeout of common clients. */
   readonly maxWaitMs: number;
+  /** Where hosts listen and the CLI looks (null: the default place, see socket/dir.ts). */
+  readonly socketDir: string | null;
+  /** Whether this server listens on a control socket. */
+  readonly socket: boolean;
+  /** The key that ends `ptyjobs attach` (pressed twice, it is sent through). */
+  readonly detachKey: string;
 }
 
 const DEFAULT_RETENTION_S = 3600;
@@ -94,6 +101,23 @@ const SETTINGS = {
   maxWaitMs: {
     env: 'PTYJOBS_MAX_WAIT_S', flag: '--max-wait-s', help: "longest wait in seconds before it returns timeout (keep it under your client's request timeout)",
     schema: z.coerce.number().positive().max(7 * 24 * 3600).transform((s) => s * 1000), default: String(DEFAULT_MAX_WAIT_S),
+  },
+  socketDir: {
+    env: 'PTYJOBS_SOCKET_DIR', flag: '--socket-dir', help: 'dir of the control sockets (default: $XDG_RUNTIME_DIR/ptyjobs, else $TMPDIR/ptyjobs-UID)',
+    schema: z.string().transform((text) => text || null), default: '',
+  },
+  socket: {
+    env: 'PTYJOBS_SOCKET', flag: '--socket', help: 'on: listen on a control socket so people can see and attach to jobs; off: do not',
+    schema: z.enum(['on', 'off']).transform((value) => value === 'on'), default: 'on',
+  },
+  detachKey: {
+    env: 'PTYJOBS_DETACH_KEY', flag: '--detach-key', help: 'the key that ends ptyjobs attach (twice sends it through)',
+    schema: parsedBy((text) => {
+      const bytes = encodeKey(text, { applicationCursor: false });
+      if (bytes.length !== 1) throw new Error('must be a single control key such as C-\\ or C-]');
+      return bytes;
+    }),
+    default: 'C-\\',
   },
 } satisfies Record<Exclude<keyof Config, 'baseEnv' | 'sources'>, SettingSpec>;
 

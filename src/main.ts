@@ -1,50 +1,54 @@
 #!/usr/bin/env node
-// The ptyjobs command: settings → job manager → MCP server on stdio. Every job is ended when
-// the client goes away (stdin closes) or the server is told to stop by a signal.
+// The ptyjobs command. With a CLI command (ls, attach, watch, tail, kill) it is a client of the
+// job hosts; otherwise it serves MCP on stdio as an embedded job host with a control socket.
+// Every job is ended when the client goes away (stdin closes) or a signal says stop.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { ConfigError, helpText, loadConfig } from './config.js';
+import { CLI_COMMANDS, runCli } from './cli/main.js';
+import { ConfigError, helpText, loadConfig, type Config } from './config.js';
+import { describeHost } from './host/info.js';
 import { JobHost } from './host/job-host.js';
 import { JobManager } from './jobs/manager.js';
 import { createServer } from './mcp/server.js';
 import { packageRoot } from './package-root.js';
+import { ensureSocketDir, resolveSocketDir } from './socket/dir.js';
+import { ControlServer } from './socket/server.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-async function main(): Promise<void> {
-  const version = packageVersion();
-  let request;
+/** The control socket, or null (turned off, or an unsafe socket dir: then the server runs without it). */
+async function startControlSocket(config: Config, host: JobHost, info: ReturnType<typeof describeHost>): Promise<ControlServer | null> {
+  if (!config.socket) return null;
+  const dir = resolveSocketDir(config.socketDir, process.env);
   try {
-    request = loadConfig(process.argv.slice(2), process.env);
+    ensureSocketDir(dir);
+    const control = new ControlServer(host, info, join(dir, `${process.pid}.sock`));
+    await control.start();
+    return control;
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`ptyjobs: ${error.message}`);
-    process.exit(2);
+    console.error(`ptyjobs: no control socket (ptyjobs ls and attach will not see these jobs): ${(error as Error).message}`);
+    return null;
   }
-  if (request.kind === 'help') {
-    console.log(helpText(version));
-    return;
-  }
-  if (request.kind === 'version') {
-    console.log(version);
-    return;
-  }
+}
 
-  for (const warning of request.warnings) console.error(warning);
-  const manager = new JobManager(request.config);
-  const host = new JobHost(manager, request.config);
+async function serve(config: Config, warnings: string[], version: string): Promise<void> {
+  for (const warning of warnings) console.error(warning);
+  const manager = new JobManager(config);
+  const host = new JobHost(manager, config);
   const { server, session } = createServer(host, version);
   host.attachSession(session);
+  const control = await startControlSocket(config, host, describeHost('embedded', version, () => session.client));
   let stopping = false;
   const shutdown = async (why: string) => {
     if (stopping) return;
     stopping = true;
     console.error(`ptyjobs: ${why}; ending all jobs`);
     try {
+      await control?.close();
       await manager.closeAll();
       await server.close();
     } finally {
@@ -60,7 +64,24 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (error) => console.error('ptyjobs: internal error:', error));
 
   await server.connect(new StdioServerTransport());
-  console.error(`ptyjobs ${version}: serving on stdio`);
+  console.error(`ptyjobs ${version}: serving on stdio${control ? `; control socket ${control.path}` : ''}`);
+}
+
+async function main(): Promise<void> {
+  const version = packageVersion();
+  const argv = process.argv.slice(2);
+  if ((CLI_COMMANDS as readonly string[]).includes(argv[0])) process.exit(await runCli(argv, version));
+  let request;
+  try {
+    request = loadConfig(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`ptyjobs: ${error.message}`);
+    process.exit(2);
+  }
+  if (request.kind === 'help') return void console.log(helpText(version));
+  if (request.kind === 'version') return void console.log(version);
+  await serve(request.config, request.warnings, version);
 }
 
 void main();

@@ -14,6 +14,7 @@ import type { ExecuteArgs, HostApi, InteractArgs, WaitArgs, WaitHooks } from './
 import { COMMAND_MAX_CHARS, cutMiddle, DEFAULT_RESULT_BYTES, fitLines, fitResult, headTail, MATCH_MAX_CHARS, MAX_RESULT_BYTES, textBudget } from './budget.js';
 import type { JobWire, KillResult, ListResult, OutputResult, ResizeResult, RunResult, ScreenWire, StatusResult, TailResult } from './schema.js';
 import type { Session } from './session.js';
+import { ViewerHub } from './viewers.js';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 export const DEFAULT_STATUS_LINES = 10;
@@ -34,11 +35,14 @@ export interface HostSettings {
 
 export class JobHost implements HostApi {
   private readonly sessions = new Set<Session>();
+  /** People attached to or watching jobs. */
+  readonly viewers: ViewerHub;
 
   constructor(
     readonly manager: JobManager,
     private readonly settings: HostSettings,
   ) {
+    this.viewers = new ViewerHub(manager);
     manager.onEvict((jobId) => {
       for (const session of this.sessions) session.forget(jobId);
     });
@@ -57,6 +61,11 @@ export class JobHost implements HostApi {
     if (!conditions) return { job: jobWire(job) };
     const outcome = await waitFor(job, conditions.conditions, { offset: 0, rows: new Set(), typed: null }, this.waitHooks(hooks, conditions.conditions.timeoutMs));
     return this.runResult(session, job, outcome, { from: 0, echo: null }, conditions);
+  }
+
+  /** Every job, whole, for people (ls --json); agents get list, within the budget. */
+  jobs(): JobWire[] {
+    return this.manager.list().map((job) => job.info());
   }
 
   async list(_session: Session): Promise<ListResult> {
@@ -162,6 +171,7 @@ export class JobHost implements HostApi {
   async resize(_session: Session, args: { job_id: string; cols: number; rows: number }): Promise<ResizeResult> {
     const job = this.manager.get(args.job_id);
     job.resize(args.cols, args.rows);
+    this.viewers.agentResized(job.id, args.cols, args.rows);
     await waitFor(job, RESIZE_REDRAW, { offset: job.log.end, rows: null, typed: null });
     const screen = await job.snapshot();
     return fitResult(DEFAULT_RESULT_BYTES, (allowance) => ({ job: jobWire(job), screen: screenWire(screen, allowance) }));

@@ -86,6 +86,7 @@ export class Job {
   private readonly scanner: ExitMarkerScanner;
   private readonly nonce: string;
   private readonly listeners = new Set<() => void>();
+  private readonly outputListeners = new Set<(chunk: Buffer) => void>();
   private endReason: 'killed' | 'timed_out' | null = null;
   private shimExit: ShimExit | null = null;
   private paused = false;
@@ -166,6 +167,12 @@ export class Job {
     };
   }
 
+  /** Calls `listener` with each chunk of output as it arrives, before the screen has it. */
+  onOutput(listener: (chunk: Buffer) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
+  }
+
   /** Calls `listener` after new output is on the screen and when the job ends. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -232,6 +239,7 @@ export class Job {
     this.log.append(data);
     this.lastOutputAt = Date.now();
     this.screen.write(data);
+    for (const listener of this.outputListeners) listener(data);
     if (!this.paused && this.screen.backlog > PARSER_HIGH_WATERMARK_BYTES) {
       this.paused = true;
       this.pty.pause();
@@ -282,6 +290,7 @@ export class Job {
   /** Releases the screen; call after the job has closed. */
   dispose(): void {
     this.listeners.clear();
+    this.outputListeners.clear();
     this.screen.dispose();
   }
 }

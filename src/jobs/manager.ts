@@ -73,7 +73,7 @@ export class JobManager {
 
   start(request: StartRequest): Job {
     const settings = this.settings;
-    if (this.closing) throw new JobError('The server is shutting down; no new jobs can start.');
+    if (this.closing) throw new JobError('The server is shutting down; no new jobs can start.', 'shutting_down');
     const command = request.command;
     if (command.trim() === '') throw new JobError('The command is empty. Pass the shell command to run, e.g. "npm run dev".');
     if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
@@ -84,12 +84,13 @@ export class JobManager {
       throw new JobError(
         `Command not allowed: "${disallowed}" matches none of the allowed patterns (${settings.allowedCommands.map(String).join(', ')}). ` +
           `Every part of a command (split on ; && || | & and $(...)) must match one. Ask the user to widen ${settings.sources.allowedCommands ?? 'PTYJOBS_ALLOWED_COMMANDS'}, or run an allowed command.`,
+        'not_allowed',
       );
     }
     const running = this.runningCount();
     if (running >= settings.maxJobs) {
       const jobs = running === 1 ? '1 job is' : `${running} jobs are`;
-      throw new JobError(`Limit reached: ${jobs} running (${settings.sources.maxJobs ?? 'PTYJOBS_MAX_JOBS'}=${settings.maxJobs}). Kill a job you no longer need, or wait for one to finish.`);
+      throw new JobError(`Limit reached: ${jobs} running (${settings.sources.maxJobs ?? 'PTYJOBS_MAX_JOBS'}=${settings.maxJobs}). Kill a job you no longer need, or wait for one to finish.`, 'limit');
     }
     const cwd = resolvePath(settings.workingDir, request.cwd ?? '.');
     if (!isDirectory(cwd)) throw new JobError(`The working directory "${cwd}" does not exist or is not a directory. Pass an existing cwd.`);

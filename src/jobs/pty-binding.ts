@@ -37,6 +37,7 @@ export function ptyBinding(warn: (message: string) => void): PtyBinding {
     throw new JobError(
       `Cannot start jobs: no pty binding loads (node-pty: ${firstLine(builtError)}; @lydell/node-pty: ${firstLine(prebuiltError)}). ` +
         'In the ptyjobs install folder run `npm rebuild node-pty` (needs python3, make and g++), or reinstall without --omit=optional.',
+      'no_binding',
     );
   }
   warn(`ptyjobs: node-pty is not built (${firstLine(builtError)}); using the prebuilt @lydell/node-pty. Input to a program that stops reading can stall the server; see binding-notes.md.`);

@@ -3,46 +3,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
-import { JobError } from '../errors.js';
 import type { HostApi, WaitHooks } from '../host/api.js';
-import { MAX_RESULT_BYTES } from '../host/budget.js';
+import { parseWait, requestShapes } from '../host/requests.js';
 import { killResultShape, listResultShape, outputResultShape, resizeResultShape, runResultShape, statusResultShape, tailResultShape } from '../host/schema.js';
 import type { Session } from '../host/session.js';
-import { MAX_TERMINAL_CELLS } from '../terminal/limits.js';
-import { KEY_NAMES_HELP } from '../terminal/keys.js';
 import { formatKill, formatList, formatOutput, formatResize, formatRun, formatStatus, formatTail } from './format.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
-
-const jobId = z.string().describe('Job id');
-const size = z.number().int().min(2).max(MAX_TERMINAL_CELLS);
-const maxBytes = z.number().int().min(1024).max(MAX_RESULT_BYTES).optional().describe('Result bytes (default 8192)');
-
-const waitFields = {
-  pattern: z.string().min(1).optional().describe('Regex (multiline) over text you were not shown yet (never the echo of your input)'),
-  idle_ms: z.number().int().min(1).optional().describe('No output for this long'),
-  exit: z.boolean().optional().describe('The job ended'),
-  input: z.boolean().optional().describe('The job waits for terminal input'),
-  port: z.union([z.number().int().min(1).max(65535), z.literal(true)]).optional().describe('The job listens on this TCP port (true: any)'),
-  timeout_ms: z.number().int().min(0).optional().describe('Default 30000, capped by the server; a timeout is no error: wait again'),
-  lines: z.number().int().min(1).max(1000).optional().describe('Return only the last N lines of new output'),
-};
-const waitSchema = z.object(waitFields);
-/**
- * execute and interact take the same Wait as the wait tool. Their schemas say so instead of
- * repeating it (the model reads every tool definition); the handler validates it in full.
- */
-const waitReference = z.record(z.string(), z.unknown()).optional().describe('Wait before returning: the wait tool\'s fields (pattern, idle_ms, exit, input, port, timeout_ms, lines)');
-
-function parseWait(wait: Record<string, unknown> | undefined): z.infer<typeof waitSchema> | undefined {
-  if (wait === undefined) return undefined;
-  const parsed = waitSchema.strict().safeParse(wait);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'wait'}: ${issue.message}`).join('; ');
-  throw new JobError(`Invalid wait: ${problems}. Its fields are those of the wait tool.`);
-}
 
 function result(text: string, structured: object): CallToolResult {
   return { content: [{ type: 'text', text }], structuredContent: structured as Record<string, unknown> };
@@ -70,16 +37,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
     'execute',
     {
       description: 'Run a shell command as a background job in its own terminal (dev servers, REPLs, TUIs, builds). Returns at once, or after `wait`.',
-      inputSchema: {
-        command: z.string().min(1).describe('Run with the shell\'s -c'),
-        cwd: z.string().optional().describe('Working dir (relative to the server\'s)'),
-        env: z.record(z.string(), z.string()).optional().describe('Merged over the server\'s environment'),
-        name: z.string().optional().describe('A label'),
-        cols: size.optional(),
-        rows: size.optional(),
-        timeout_s: z.number().positive().max(7 * 24 * 3600).optional().describe('End the job (timed_out) after this long'),
-        wait: waitReference,
-      },
+      inputSchema: requestShapes.execute,
       outputSchema: runResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
@@ -91,7 +49,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
 
   server.registerTool(
     'list',
-    { description: 'All jobs, newest first.', inputSchema: {}, outputSchema: listResultShape, annotations: readOnly },
+    { description: 'All jobs, newest first.', inputSchema: requestShapes.list, outputSchema: listResultShape, annotations: readOnly },
     async () => {
       const list = await host.list(session);
       return result(formatList(list), list);
@@ -102,7 +60,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
     'status',
     {
       description: "A job's state, listening ports and last lines.",
-      inputSchema: { job_id: jobId, lines: z.number().int().min(1).max(1000).optional().describe('Lines (default 10)') },
+      inputSchema: requestShapes.status,
       outputSchema: statusResultShape,
       annotations: readOnly,
     },
@@ -116,7 +74,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
     'tail',
     {
       description: 'The last lines as the terminal shows them, and the screen.',
-      inputSchema: { job_id: jobId, lines: z.number().int().min(1).max(1000).optional().describe('Lines (default 50)'), max_bytes: maxBytes },
+      inputSchema: requestShapes.tail,
       outputSchema: tailResultShape,
       annotations: readOnly,
     },
@@ -130,7 +88,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
     'output',
     {
       description: 'Output as text from byte offset `since`; pass `next` back to read on, no gaps or repeats.',
-      inputSchema: { job_id: jobId, since: z.number().min(0).optional().describe('Byte offset (default 0)'), max_bytes: maxBytes },
+      inputSchema: requestShapes.output,
       outputSchema: outputResultShape,
       annotations: readOnly,
     },
@@ -144,12 +102,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
     'interact',
     {
       description: 'Type `input` ("\\n" is Enter), then `keys`, into a job; returns what it printed (not the echo). Without `wait` it settles briefly.',
-      inputSchema: {
-        job_id: jobId,
-        input: z.string().optional().describe('Text to type'),
-        keys: z.array(z.string()).optional().describe(`Named keys: ${KEY_NAMES_HELP}`),
-        wait: waitReference,
-      },
+      inputSchema: requestShapes.interact,
       outputSchema: runResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },
@@ -163,7 +116,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
     'wait',
     {
       description: 'Block until the first condition holds or the job ends; returns the reason and output new since your last result.',
-      inputSchema: { job_id: jobId, ...waitFields, since: z.number().min(0).optional().describe('Match only output after this offset (a result\'s `next`)') },
+      inputSchema: requestShapes.wait,
       outputSchema: runResultShape,
       annotations: readOnly,
     },
@@ -177,11 +130,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
     'kill',
     {
       description: "End a job's whole process tree: `signal` to every process, SIGKILL after `grace_ms`.",
-      inputSchema: {
-        job_id: jobId,
-        signal: z.string().optional().describe('Default SIGTERM'),
-        grace_ms: z.number().int().min(0).max(600_000).optional().describe('Default 3000'),
-      },
+      inputSchema: requestShapes.kill,
       outputSchema: killResultShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
@@ -195,7 +144,7 @@ export function registerTools(server: McpServer, host: HostApi, session: Session
     'resize',
     {
       description: "Resize a job's terminal; returns the redrawn screen.",
-      inputSchema: { job_id: jobId, cols: size, rows: size },
+      inputSchema: requestShapes.resize,
       outputSchema: resizeResultShape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },

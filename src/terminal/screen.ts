@@ -2,6 +2,7 @@
 // once when output is small, in batches that skip what a flood hides when it is not), answers
 // the program's terminal queries, and reports the modes that key encoding needs.
 import { createRequire } from 'node:module';
+import type { SerializeAddon } from '@xterm/addon-serialize';
 import type { IMarker, Terminal } from '@xterm/headless';
 import { PlainRunScanner, skipPrefix, type Skip } from './flood-skip.js';
 import type { KeyModes } from './keys.js';
@@ -14,6 +15,7 @@ function loadXterm() {
   xterm ??= { Terminal: requireLazily('@xterm/headless').Terminal };
   return xterm;
 }
+let serializeAddon: typeof SerializeAddon | null = null;
 
 export interface Screen {
   /** Visible rows, trailing spaces trimmed, trailing empty rows dropped. */
@@ -96,6 +98,8 @@ export class HeadlessScreen {
   private addressedInBatch = false;
   /** Rows the main screen scrolled since output last addressed rows (Infinity: never). */
   private scrolledSinceAddressed = Infinity;
+  /** Loaded with the first attach. */
+  private serializer: SerializeAddon | null = null;
 
   constructor(options: ScreenOptions) {
     const { Terminal } = loadXterm();
@@ -147,6 +151,11 @@ export class HeadlessScreen {
   /** Whether flood skipping and synchronous parsing work with this xterm version (tests assert it). */
   get xtermInternalsFound(): boolean {
     return this.internals !== null;
+  }
+
+  /** Bytes of output the screen shows (all of them once settled). */
+  get parsedOffset(): number {
+    return this.parsedBytes;
   }
 
   /** Bytes received and not yet on the screen. */
@@ -233,6 +242,19 @@ export class HeadlessScreen {
       row = start - 1;
     }
     return lines.reverse();
+  }
+
+  /**
+   * Escape sequences that redraw this terminal's state in another terminal: scrollback, screen,
+   * both buffers, colours, modes, cursor (what a person attaching sees first). Call settled() first.
+   */
+  serialize(scrollbackRows: number): string {
+    if (!this.serializer) {
+      serializeAddon ??= (requireLazily('@xterm/addon-serialize') as { SerializeAddon: typeof SerializeAddon }).SerializeAddon;
+      this.serializer = new serializeAddon();
+      this.term.loadAddon(this.serializer);
+    }
+    return this.serializer.serialize({ scrollback: scrollbackRows });
   }
 
   dispose(): void {
