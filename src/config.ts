@@ -16,6 +16,10 @@ export interface Config extends JobsSettings {
   readonly socket: boolean;
   /** The key that ends `ptyjobs attach` (pressed twice, it is sent through). */
   readonly detachKey: string;
+  /** Serve MCP as a front of the user's shared daemon, whose jobs outlive this server. */
+  readonly shared: boolean;
+  /** The daemon ends after this long with no running job and no client. */
+  readonly daemonIdleS: number;
 }
 
 const DEFAULT_RETENTION_S = 3600;
@@ -119,6 +123,11 @@ const SETTINGS = {
     }),
     default: 'C-\\',
   },
+  shared: {
+    env: 'PTYJOBS_SHARED', flag: '--shared', help: '1: jobs live in your shared daemon and outlive this server (started on demand); 0: in this server',
+    schema: z.enum(['0', '1', 'on', 'off', 'true', 'false']).transform((value) => ['1', 'on', 'true'].includes(value)), default: '0',
+  },
+  daemonIdleS: { env: 'PTYJOBS_DAEMON_IDLE_S', flag: '--daemon-idle-s', help: 'the shared daemon exits after this many seconds with no running job and no client', schema: z.coerce.number().positive(), default: '900' },
 } satisfies Record<Exclude<keyof Config, 'baseEnv' | 'sources'>, SettingSpec>;
 
 function isExecutable(path: string): boolean {
@@ -194,6 +203,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') flags.set('--help', '');
     else if (arg === '--version' || arg === '-v') flags.set('--version', '');
+    else if (arg === '--shared') flags.set('--shared', '1'); // a switch: no value needed
     else {
       const eq = arg.indexOf('=');
       const name = eq > 0 ? arg.slice(0, eq) : arg;

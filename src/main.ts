@@ -5,10 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { daemonSpawnArgs } from './cli/daemon.js';
 import { CLI_COMMANDS, runCli } from './cli/main.js';
 import { ConfigError, helpText, loadConfig, type Config } from './config.js';
+import { RemoteHost } from './daemon/remote-host.js';
 import { describeHost } from './host/info.js';
 import { JobHost } from './host/job-host.js';
+import type { Session } from './host/session.js';
 import { JobManager } from './jobs/manager.js';
 import { createServer } from './mcp/server.js';
 import { packageRoot } from './package-root.js';
@@ -70,7 +73,11 @@ async function serve(config: Config, warnings: string[], version: string): Promi
 async function main(): Promise<void> {
   const version = packageVersion();
   const argv = process.argv.slice(2);
-  if ((CLI_COMMANDS as readonly string[]).includes(argv[0])) process.exit(await runCli(argv, version));
+  if ((CLI_COMMANDS as readonly string[]).includes(argv[0])) {
+    const code = await runCli(argv, version);
+    if (code >= 0) process.exit(code); // the daemon itself (-1) keeps running
+    return;
+  }
   let request;
   try {
     request = loadConfig(argv, process.env);
@@ -81,7 +88,35 @@ async function main(): Promise<void> {
   }
   if (request.kind === 'help') return void console.log(helpText(version));
   if (request.kind === 'version') return void console.log(version);
-  await serve(request.config, request.warnings, version);
+  if (request.config.shared) await serveFront(request.config, request.warnings, version, argv);
+  else await serve(request.config, request.warnings, version);
+}
+
+/** --shared: MCP on stdio as a front of the user's daemon; leaving ends no job. */
+async function serveFront(config: Config, warnings: string[], version: string, argv: string[]): Promise<void> {
+  for (const warning of warnings) console.error(warning);
+  const dir = resolveSocketDir(config.socketDir, process.env);
+  ensureSocketDir(dir);
+  const sessionHolder: { session: Session | null } = { session: null };
+  const remote = new RemoteHost({
+    config, version, dir,
+    client: () => sessionHolder.session?.client ?? { name: 'unknown', version: '' },
+    spawnArgs: daemonSpawnArgs(argv),
+    warn: (message) => console.error(message),
+  });
+  const { server, session } = createServer(remote, version);
+  sessionHolder.session = session;
+  const leave = (why: string) => {
+    console.error(`ptyjobs: ${why}; the jobs stay in the shared daemon`);
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => leave(signal));
+  process.stdin.on('end', () => leave('stdin closed'));
+  process.stdout.on('error', () => leave('stdout closed'));
+  process.on('uncaughtException', (error) => console.error('ptyjobs: internal error:', error));
+  process.on('unhandledRejection', (error) => console.error('ptyjobs: internal error:', error));
+  await server.connect(new StdioServerTransport());
+  console.error(`ptyjobs ${version}: serving on stdio, a front of the shared daemon in ${dir}`);
 }
 
 void main();

@@ -1,5 +1,5 @@
-// The CLI for people: ptyjobs ls | attach | watch | tail | kill. A thin client of the job
-// hosts' control sockets. Exit codes: 0 done or detached, the job's exit code when an attached
+// The CLI for people: ptyjobs ls | attach | watch | tail | kill | run | daemon. A thin client of
+// the job hosts' control sockets. Exit codes: 0 done or detached, the job's exit code when an attached
 // job ends, 2 usage (bad arguments, no such job, attach without a terminal), 3 the host went away.
 import { ConfigError, loadConfig } from '../config.js';
 import type { JobWire, KillResult, OutputResult, TailResult } from '../host/schema.js';
@@ -7,11 +7,13 @@ import { formatKill } from '../mcp/format.js';
 import { HostError } from '../socket/client.js';
 import { resolveSocketDir } from '../socket/dir.js';
 import { attach } from './attach.js';
+import { runDaemonCommand, runRunCommand } from './daemon.js';
 import { liveHosts, resolveJob, UsageError, type LiveHost } from './hosts.js';
 
-export const CLI_COMMANDS = ['ls', 'attach', 'watch', 'tail', 'kill'] as const;
+export const CLI_COMMANDS = ['ls', 'attach', 'watch', 'tail', 'kill', 'daemon', 'run'] as const;
+type Command = Exclude<(typeof CLI_COMMANDS)[number], 'daemon' | 'run'>;
 
-const HELP: Record<(typeof CLI_COMMANDS)[number], string> = {
+const HELP: Record<Command, string> = {
   ls: 'Usage: ptyjobs ls [--json]\n  Every job of every ptyjobs server of yours: host:job, name, status, age, viewers, command.\n  --json  an array of Job objects, each with a host object { pid, kind, client }',
   attach: 'Usage: ptyjobs attach JOB\n  Take part: the job\'s screen at once, then live; your keys go to the job, which has your terminal\'s size meanwhile.\n  Ctrl-\\ detaches (twice sends it through; PTYJOBS_DETACH_KEY changes it). JOB is j3, or HOST:j3 as ls prints it.',
   watch: 'Usage: ptyjobs watch JOB\n  The same as attach, read-only: keys are not sent and the job keeps its size. Ctrl-\\ ends it.',
@@ -27,12 +29,14 @@ const CLI_RESULT_BYTES = 256 * 1024;
 
 export async function runCli(argv: string[], version: string): Promise<number> {
   const [command, ...args] = argv as [(typeof CLI_COMMANDS)[number], ...string[]];
-  if (args.includes('--help') || args.includes('-h')) {
+  if (command !== 'daemon' && command !== 'run' && (args.includes('--help') || args.includes('-h'))) {
     console.log(HELP[command]);
     return 0;
   }
   let hosts: LiveHost[] = [];
   try {
+    if (command === 'daemon') return await runDaemonCommand(args, version);
+    if (command === 'run') return await runRunCommand(args, version);
     const request = loadConfig([], process.env);
     if (request.kind !== 'serve') return 0;
     const dir = resolveSocketDir(request.config.socketDir, process.env);
@@ -76,7 +80,7 @@ function oneJob(positional: string[], command: string): string {
   return positional[0];
 }
 
-async function run(command: (typeof CLI_COMMANDS)[number], args: string[], hosts: LiveHost[], detachKey: string): Promise<number> {
+async function run(command: Command, args: string[], hosts: LiveHost[], detachKey: string): Promise<number> {
   const usage = HELP[command].split('\n')[0];
   switch (command) {
     case 'ls': {

@@ -57,7 +57,11 @@ export class JobHost implements HostApi {
   async execute(session: Session, args: ExecuteArgs, hooks: WaitHooks = {}): Promise<RunResult> {
     const conditions = args.wait ? this.conditions(args.wait) : null;
     const client = session.client.name === 'unknown' ? undefined : `${session.client.name} ${session.client.version}`.trim();
-    const job = this.manager.start({ command: args.command, cwd: args.cwd, env: args.env, name: args.name, cols: args.cols, rows: args.rows, timeoutS: args.timeout_s, client });
+    const place = session.place;
+    const job = this.manager.start({
+      command: args.command, cwd: args.cwd, env: args.env, name: args.name, cols: args.cols, rows: args.rows, timeoutS: args.timeout_s, client,
+      ...(place && { baseEnv: place.env, baseCwd: place.cwd }),
+    });
     if (!conditions) return { job: jobWire(job) };
     const outcome = await waitFor(job, conditions.conditions, { offset: 0, rows: new Set(), typed: null }, this.waitHooks(hooks, conditions.conditions.timeoutMs));
     return this.runResult(session, job, outcome, { from: 0, echo: null }, conditions);

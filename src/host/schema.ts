@@ -35,6 +35,9 @@ export const screenSchema = z.object({
 });
 export type ScreenWire = z.infer<typeof screenSchema>;
 
+/** Set when a shared daemon had to be started again: its earlier jobs ended. */
+const notice = { notice: z.string().optional() };
+
 /** Output bytes a result left out, readable with `output since=from`. */
 export const omittedSchema = z.object({ from: z.number(), to: z.number() });
 
@@ -49,24 +52,25 @@ export const runResultShape = {
   screen: screenSchema.optional(),
   queued_input_bytes: z.number().optional(),
   timeout_capped_ms: z.number().optional(),
+  ...notice,
 };
 const runResultSchema = z.object(runResultShape);
 export type RunResult = z.infer<typeof runResultSchema>;
 
-export const listResultShape = { jobs: z.array(jobSchema), omitted_jobs: z.number().optional() };
+export const listResultShape = { jobs: z.array(jobSchema), omitted_jobs: z.number().optional(), ...notice };
 export type ListResult = z.infer<z.ZodObject<typeof listResultShape>>;
 
-export const statusResultShape = { job: jobSchema, tail: z.array(z.string()), omitted_lines: z.number().optional(), ports: z.array(z.number()) };
+export const statusResultShape = { job: jobSchema, tail: z.array(z.string()), omitted_lines: z.number().optional(), ports: z.array(z.number()), ...notice };
 export type StatusResult = z.infer<z.ZodObject<typeof statusResultShape>>;
 
-export const tailResultShape = { job: jobSchema, lines: z.array(z.string()), omitted_lines: z.number().optional(), screen: screenSchema, ports: z.array(z.number()) };
+export const tailResultShape = { job: jobSchema, lines: z.array(z.string()), omitted_lines: z.number().optional(), screen: screenSchema, ports: z.array(z.number()), ...notice };
 export type TailResult = z.infer<z.ZodObject<typeof tailResultShape>>;
 
-export const outputResultShape = { job: jobSchema, text: z.string(), next: z.number(), end: z.number(), dropped_bytes: z.number() };
+export const outputResultShape = { job: jobSchema, text: z.string(), next: z.number(), end: z.number(), dropped_bytes: z.number(), ...notice };
 export type OutputResult = z.infer<z.ZodObject<typeof outputResultShape>>;
 
-export const killResultShape = { job: jobSchema, result: z.enum(['killed', 'already_terminated']), survivors: z.array(z.number()) };
+export const killResultShape = { job: jobSchema, result: z.enum(['killed', 'already_terminated']), survivors: z.array(z.number()), ...notice };
 export type KillResult = z.infer<z.ZodObject<typeof killResultShape>>;
 
-export const resizeResultShape = { job: jobSchema, screen: screenSchema };
+export const resizeResultShape = { job: jobSchema, screen: screenSchema, ...notice };
 export type ResizeResult = z.infer<z.ZodObject<typeof resizeResultShape>>;

@@ -15,9 +15,17 @@ export interface ClientIdentity {
   version: string;
 }
 
+/** Where a client runs: a daemon's jobs start with their front's environment and working dir. */
+export interface ClientPlace {
+  cwd: string;
+  env: Readonly<Record<string, string>>;
+}
+
 export class Session {
   private readonly cursors = new Map<string, JobCursor>();
   client: ClientIdentity = { name: 'unknown', version: '' };
+  /** Set for fronts of a shared daemon; embedded clients use the server's own. */
+  place: ClientPlace | null = null;
 
   /** This client's cursor on a job; a job it has not seen yet starts at its first byte. */
   cursor(jobId: string): JobCursor {

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { JobError, unknownJob } from '../errors.js';
 import { Job } from './job.js';
-import { findDisallowed } from './policy.js';
+import { refuseDisallowed } from './policy.js';
 import { ptyBinding } from './pty-binding.js';
 import { findShim } from './shim.js';
 
@@ -39,6 +39,9 @@ export interface StartRequest {
   timeoutS?: number;
   /** Which client started the job (shown in list). */
   client?: string;
+  /** The caller's own environment and working dir, in place of the server's (a daemon's fronts). */
+  baseEnv?: Readonly<Record<string, string>>;
+  baseCwd?: string;
 }
 
 /** Linux's MAX_ARG_STRLEN: the longest single argument exec takes (the command goes to `sh -c` as one). */
@@ -79,20 +82,14 @@ export class JobManager {
     if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
       throw new JobError(`The command is ${Buffer.byteLength(command)} bytes; the kernel passes at most ${MAX_COMMAND_BYTES} in one argument. Write it to a script file and run that.`);
     }
-    const disallowed = findDisallowed(command, settings.allowedCommands);
-    if (disallowed !== null) {
-      throw new JobError(
-        `Command not allowed: "${disallowed}" matches none of the allowed patterns (${settings.allowedCommands.map(String).join(', ')}). ` +
-          `Every part of a command (split on ; && || | & and $(...)) must match one. Ask the user to widen ${settings.sources.allowedCommands ?? 'PTYJOBS_ALLOWED_COMMANDS'}, or run an allowed command.`,
-        'not_allowed',
-      );
-    }
+    const refusal = refuseDisallowed(command, settings.allowedCommands, settings.sources.allowedCommands ?? 'PTYJOBS_ALLOWED_COMMANDS');
+    if (refusal) throw refusal;
     const running = this.runningCount();
     if (running >= settings.maxJobs) {
       const jobs = running === 1 ? '1 job is' : `${running} jobs are`;
       throw new JobError(`Limit reached: ${jobs} running (${settings.sources.maxJobs ?? 'PTYJOBS_MAX_JOBS'}=${settings.maxJobs}). Kill a job you no longer need, or wait for one to finish.`, 'limit');
     }
-    const cwd = resolvePath(settings.workingDir, request.cwd ?? '.');
+    const cwd = resolvePath(request.baseCwd ?? settings.workingDir, request.cwd ?? '.');
     if (!isDirectory(cwd)) throw new JobError(`The working directory "${cwd}" does not exist or is not a directory. Pass an existing cwd.`);
     const binding = ptyBinding(this.log);
 
@@ -104,7 +101,7 @@ export class JobManager {
         name: request.name ?? null,
         client: request.client ?? null,
         cwd,
-        env: { ...settings.baseEnv, TERM: 'xterm-256color', ...request.env },
+        env: { ...(request.baseEnv ?? settings.baseEnv), TERM: 'xterm-256color', ...request.env },
         shell: settings.shell,
         shimPath: this.shimPath,
         cols: request.cols ?? settings.cols,

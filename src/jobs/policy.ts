@@ -1,5 +1,6 @@
 // The allowed-commands policy: which commands execute may run. A guard against an agent's
 // mistakes, not a sandbox: a shell can always be talked into more than a regex foresees.
+import { JobError } from '../errors.js';
 
 /**
  * Parses the setting: a JSON array of regexes, or a comma-separated list in which a comma
@@ -111,4 +112,15 @@ export function findDisallowed(command: string, allowed: readonly RegExp[]): str
     if (!allowed.some((re) => re.test(part))) return part;
   }
   return null;
+}
+
+/** The error for a command the policy does not allow (null when it may run); `setting` names where the policy came from. */
+export function refuseDisallowed(command: string, allowed: readonly RegExp[], setting: string): JobError | null {
+  const disallowed = findDisallowed(command, allowed);
+  if (disallowed === null) return null;
+  return new JobError(
+    `Command not allowed: "${disallowed}" matches none of the allowed patterns (${allowed.map(String).join(', ')}). ` +
+      `Every part of a command (split on ; && || | & and $(...)) must match one. Ask the user to widen ${setting}, or run an allowed command.`,
+    'not_allowed',
+  );
 }

@@ -11,8 +11,9 @@ import { formatKill, formatList, formatOutput, formatResize, formatRun, formatSt
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-function result(text: string, structured: object): CallToolResult {
-  return { content: [{ type: 'text', text }], structuredContent: structured as Record<string, unknown> };
+function result(text: string, structured: { notice?: string }): CallToolResult {
+  const shown = structured.notice ? `${structured.notice}\n${text}` : text;
+  return { content: [{ type: 'text', text: shown }], structuredContent: structured as Record<string, unknown> };
 }
 
 /** Progress notifications (when the client asked for them) and cancellation for a wait. */

@@ -17,6 +17,14 @@ export class HostError extends Error {
   }
 }
 
+/** What a front tells the host about itself in the hello. */
+export interface HelloExtras {
+  role?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  session_id?: string;
+}
+
 export interface StreamHandlers {
   data(bytes: Buffer): void;
   exit(job: { job_id: string; status: string; exit_code: number | null; signal: string | null }): void;
@@ -51,7 +59,7 @@ export class HostConnection {
   }
 
   /** Connects and says hello; rejects (HostError) on a refused socket or another protocol. */
-  static connect(path: string, client: { name: string; version: string }, version: string): Promise<HostConnection> {
+  static connect(path: string, client: { name: string; version: string }, version: string, hello: HelloExtras = {}): Promise<HostConnection> {
     return new Promise((resolve, reject) => {
       const socket = connect(path);
       const reader = new FrameReader();
@@ -64,7 +72,7 @@ export class HostConnection {
         clearTimeout(timer);
         if (!connection) reject(new HostError(`Cannot connect to ${path}: ${error.code ?? error.message}`, error.code ?? 'connect'));
       });
-      socket.on('connect', () => socket.write(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, version, role: 'cli', client })));
+      socket.on('connect', () => socket.write(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, version, role: 'cli', client, ...hello })));
       socket.on('data', (chunk) => {
         let messages: unknown[];
         try {
@@ -83,7 +91,7 @@ export class HostConnection {
           } else {
             clearTimeout(timer);
             socket.destroy();
-            reject(new HostError(message.message ?? 'The job host refused the connection.', message.code ?? 'refused'));
+            reject(Object.assign(new HostError(message.message ?? 'The job host refused the connection.', message.code ?? 'refused'), { details: message }));
           }
         }
       });
@@ -95,11 +103,29 @@ export class HostConnection {
     else this.closeListeners.add(listener);
   }
 
-  request<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** A request; `signal` cancels it on the host too (a wait stops there). */
+  request<T = unknown>(method: string, params: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
     if (this.closed) return Promise.reject(new HostError('The job host went away.', 'host_gone'));
     const id = this.nextId++;
     this.socket.write(encodeFrame({ type: 'request', id, method, params }));
-    return new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject }));
+    const onAbort = () => !this.closed && this.socket.write(encodeFrame({ type: 'cancel', id }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return new Promise<T>((resolve, reject) =>
+      this.pending.set(id, {
+        resolve: (value) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(value as T);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      }),
+    );
   }
 
   /** Attaches to (or watches) a job: the snapshot and live output go to `handlers`. */

@@ -16,7 +16,20 @@ import { encodeFrame, FrameError, FrameReader } from '../protocol/framing.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { makePrivate, removeStale } from './dir.js';
 
-const helloSchema = z.object({ type: z.literal('hello'), protocol: z.number(), version: z.string(), role: z.string().optional(), client: z.object({ name: z.string(), version: z.string() }).optional() });
+const helloSchema = z.object({
+  type: z.literal('hello'),
+  protocol: z.number(),
+  version: z.string(),
+  role: z.string().optional(),
+  client: z.object({ name: z.string(), version: z.string() }).optional(),
+  /** A front's own place: its jobs start with this environment and working dir. */
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  /** A front's id, kept across its reconnects: its cursors survive a dropped connection. */
+  session_id: z.string().max(64).optional(),
+});
+/** Sessions of fronts kept for reconnects; the oldest is forgotten beyond this. */
+const MAX_KEPT_SESSIONS = 256;
 const size = z.number().int().min(2).max(MAX_TERMINAL_CELLS);
 const attachSchema = z.object({ job_id: z.string(), mode: z.enum(['attach', 'watch']), cols: size.optional(), rows: size.optional() });
 const messageSchema = z.discriminatedUnion('type', [
@@ -27,23 +40,37 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('detach'), id: z.number() }),
 ]);
 
-type Handler = (session: Session, params: Record<string, unknown>, hooks: WaitHooks) => Promise<unknown>;
+export type Handler = (session: Session, params: Record<string, unknown>, hooks: WaitHooks) => Promise<unknown>;
 
 export class ControlServer {
   private server: Server | null = null;
   private readonly connections = new Set<Connection>();
+  private readonly keptSessions = new Map<string, Session>();
 
+  /** `extra` adds methods of this host's own (the daemon's status and shutdown). */
   constructor(
     private readonly host: JobHost,
     private readonly info: () => HostInfo,
     readonly path: string,
+    private readonly extra: Record<string, Handler> = {},
   ) {}
+
+  /** The session of a front that says who it is (the same after a reconnect), else a new one. */
+  sessionFor(id: string | undefined): Session {
+    if (id === undefined) return new Session();
+    let session = this.keptSessions.get(id);
+    if (session) this.keptSessions.delete(id);
+    else session = new Session();
+    this.keptSessions.set(id, session); // newest last
+    if (this.keptSessions.size > MAX_KEPT_SESSIONS) this.keptSessions.delete(this.keptSessions.keys().next().value!);
+    return session;
+  }
 
   /** Listens on the socket (replacing a stale one at the same path), private to the user. */
   async start(): Promise<void> {
     removeStale(this.path);
     const server = createServer((socket) => {
-      const connection = new Connection(socket, this.host, this.info, this.handlers());
+      const connection = new Connection(socket, this, this.host, this.info, this.handlers());
       this.connections.add(connection);
       socket.on('close', () => this.connections.delete(connection));
     });
@@ -89,20 +116,22 @@ export class ControlServer {
       resize: validated<Args<'resize'>>('resize', (session, params) => host.resize(session, params)),
       jobs: async () => ({ jobs: host.jobs() }),
       info: async () => this.info(),
+      ...this.extra,
     };
   }
 }
 
 class Connection {
   private readonly reader = new FrameReader();
-  private readonly session = new Session();
-  private readonly forgetSession: () => void;
+  private session = new Session();
+  private forgetSession: () => void;
   private helloDone = false;
   private readonly pending = new Map<number, AbortController>();
   private readonly viewers = new Map<number, Viewer>();
 
   constructor(
     private readonly socket: Socket,
+    private readonly server: ControlServer,
     private readonly host: JobHost,
     private readonly info: () => HostInfo,
     private readonly handlers: Record<string, Handler>,
@@ -168,7 +197,13 @@ class Connection {
       this.send({ type: 'error', code: 'protocol_mismatch', message, protocol: PROTOCOL_VERSION, version: info.version, jobs: this.host.manager.runningCount() });
       return void this.socket.end();
     }
+    if (hello.data.session_id !== undefined) {
+      this.forgetSession();
+      this.session = this.server.sessionFor(hello.data.session_id);
+      this.forgetSession = this.host.attachSession(this.session);
+    }
     if (hello.data.client) this.session.client = hello.data.client;
+    if (hello.data.cwd && hello.data.env) this.session.place = { cwd: hello.data.cwd, env: hello.data.env };
     this.helloDone = true;
     this.send({ type: 'hello', protocol: PROTOCOL_VERSION, version: info.version, host: info });
   }

@@ -1,0 +1,83 @@
+// The shared daemon: a job host for all of the user's fronts on daemon.sock. Its jobs outlive
+// any front. It ends on `ptyjobs daemon stop` or SIGTERM (every job ended, as at shutdown), and
+// by itself after PTYJOBS_DAEMON_IDLE_S with no running job and no connected client.
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { describeHost } from '../host/info.js';
+import { JobHost } from '../host/job-host.js';
+import { JobManager } from '../jobs/manager.js';
+import { DAEMON_SOCKET, ensureSocketDir, resolveSocketDir } from '../socket/dir.js';
+import { ControlServer } from '../socket/server.js';
+import { BoundedLog, DAEMON_LOG } from './log.js';
+
+/** How often idleness is checked. */
+const IDLE_CHECK_MS = 500;
+
+/** Host-level settings: the daemon's own, taken from the front that started it. */
+export const DAEMON_SETTINGS = ['maxJobs', 'maxOutputBytes', 'retentionS', 'scrollback', 'killGraceMs', 'daemonIdleS', 'shell'] as const;
+
+export interface DaemonStatus {
+  pid: number;
+  version: string;
+  started_at: string;
+  uptime_s: number;
+  jobs: number;
+  running: number;
+  clients: number;
+  log: string;
+  settings: Record<string, unknown>;
+}
+
+export async function serveDaemon(config: Config, version: string): Promise<void> {
+  const dir = resolveSocketDir(config.socketDir, process.env);
+  ensureSocketDir(dir);
+  const log = new BoundedLog(join(dir, DAEMON_LOG));
+  const say = (message: string) => log.write(message);
+  process.on('uncaughtException', (error) => say(`internal error: ${error.stack ?? error}`));
+  process.on('unhandledRejection', (error) => say(`internal error: ${String(error)}`));
+
+  const manager = new JobManager(config, say);
+  const host = new JobHost(manager, config);
+  const info = describeHost('daemon', version, () => null);
+  const startedAt = Date.now();
+  let stopping: Promise<void> | null = null;
+  const stop = (why: string) => {
+    stopping ??= (async () => {
+      say(`${why}: ending ${manager.runningCount()} running jobs`);
+      await control.close();
+      await manager.closeAll();
+      say('stopped');
+      process.exit(0);
+    })();
+    return stopping;
+  };
+  const status = (): DaemonStatus => ({
+    pid: process.pid,
+    version,
+    started_at: info().started_at,
+    uptime_s: Math.round((Date.now() - startedAt) / 1000),
+    jobs: manager.list().length,
+    running: manager.runningCount(),
+    clients: control.clientCount,
+    log: log.path,
+    settings: Object.fromEntries(DAEMON_SETTINGS.map((key) => [config.sources[key], config[key]])),
+  });
+  const control = new ControlServer(host, info, join(dir, DAEMON_SOCKET), {
+    status: async () => status(),
+    // Answered before the daemon goes, so the caller knows it was heard; it then waits for the pid.
+    shutdown: async () => {
+      setImmediate(() => void stop('daemon stop'));
+      return { stopping: true, pid: process.pid };
+    },
+  });
+  await control.start();
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
+  say(`ptyjobs ${version} daemon ${process.pid} listening on ${control.path}`);
+
+  let idleSince = Date.now();
+  setInterval(() => {
+    if (manager.runningCount() > 0 || control.clientCount > 0) idleSince = Date.now();
+    else if (Date.now() - idleSince >= config.daemonIdleS * 1000) void stop(`idle for ${config.daemonIdleS}s`);
+  }, IDLE_CHECK_MS).unref();
+  // The listening socket keeps the process alive until stop().
+}
