@@ -20,6 +20,12 @@ export interface Config extends JobsSettings {
   readonly shared: boolean;
   /** The daemon ends after this long with no running job and no client. */
   readonly daemonIdleS: number;
+  /** Serve MCP over Streamable HTTP on this address instead of stdio (null: stdio). */
+  readonly http: { host: string; port: number } | null;
+  /** Allow --http on an address other than loopback. */
+  readonly httpAllowRemote: boolean;
+  /** The bearer token HTTP clients must send (null: generated at start). */
+  readonly httpToken: string | null;
 }
 
 const DEFAULT_RETENTION_S = 3600;
@@ -127,6 +133,25 @@ const SETTINGS = {
     env: 'PTYJOBS_SHARED', flag: '--shared', help: '1: jobs live in your shared daemon and outlive this server (started on demand); 0: in this server',
     schema: z.enum(['0', '1', 'on', 'off', 'true', 'false']).transform((value) => ['1', 'on', 'true'].includes(value)), default: '0',
   },
+  http: {
+    env: 'PTYJOBS_HTTP', flag: '--http', help: '[HOST:]PORT: serve MCP over Streamable HTTP at /mcp instead of stdio (HOST defaults to 127.0.0.1)',
+    schema: parsedBy((text) => {
+      if (text === '') return null;
+      const match = /^(?:(\[[0-9a-f:]+\]|[\w.-]+):)?(\d{1,5})$/i.exec(text);
+      const port = match ? Number(match[2]) : NaN;
+      if (!match || port < 1 || port > 65535) throw new Error('use PORT or HOST:PORT, e.g. 8765 or 127.0.0.1:8765');
+      return { host: (match[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
+    }),
+    default: '',
+  },
+  httpAllowRemote: {
+    env: 'PTYJOBS_HTTP_ALLOW_REMOTE', flag: '--http-allow-remote', help: '1: allow --http on an address other than loopback (anyone who reaches it with the token runs commands)',
+    schema: z.enum(['0', '1']).transform((value) => value === '1'), default: '0',
+  },
+  httpToken: {
+    env: 'PTYJOBS_HTTP_TOKEN', flag: '--http-token', help: 'bearer token for --http (default: generated, saved 0600 as http-token in the socket dir)',
+    schema: z.string().transform((text) => text || null), default: '',
+  },
   daemonIdleS: { env: 'PTYJOBS_DAEMON_IDLE_S', flag: '--daemon-idle-s', help: 'the shared daemon exits after this many seconds with no running job and no client', schema: z.coerce.number().positive(), default: '900' },
 } satisfies Record<Exclude<keyof Config, 'baseEnv' | 'sources'>, SettingSpec>;
 
@@ -203,7 +228,8 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') flags.set('--help', '');
     else if (arg === '--version' || arg === '-v') flags.set('--version', '');
-    else if (arg === '--shared') flags.set('--shared', '1'); // a switch: no value needed
+    else if (arg === '--shared') flags.set('--shared', '1'); // switches: no value needed
+    else if (arg === '--http-allow-remote') flags.set('--http-allow-remote', '1');
     else {
       const eq = arg.indexOf('=');
       const name = eq > 0 ? arg.slice(0, eq) : arg;

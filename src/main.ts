@@ -2,7 +2,7 @@
 // The ptyjobs command. With a CLI command (ls, attach, watch, tail, kill) it is a client of the
 // job hosts; otherwise it serves MCP on stdio as an embedded job host with a control socket.
 // Every job is ended when the client goes away (stdin closes) or a signal says stop.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { daemonSpawnArgs } from './cli/daemon.js';
@@ -11,7 +11,10 @@ import { ConfigError, helpText, loadConfig, type Config } from './config.js';
 import { RemoteHost } from './daemon/remote-host.js';
 import { describeHost } from './host/info.js';
 import { JobHost } from './host/job-host.js';
+import type { HostApi } from './host/api.js';
 import type { Session } from './host/session.js';
+import { newToken } from './http/guard.js';
+import { serveHttp } from './mcp/http.js';
 import { JobManager } from './jobs/manager.js';
 import { createServer } from './mcp/server.js';
 import { packageRoot } from './package-root.js';
@@ -88,8 +91,62 @@ async function main(): Promise<void> {
   }
   if (request.kind === 'help') return void console.log(helpText(version));
   if (request.kind === 'version') return void console.log(version);
-  if (request.config.shared) await serveFront(request.config, request.warnings, version, argv);
+  if (request.config.http) await serveOverHttp(request.config, request.warnings, version, argv);
+  else if (request.config.shared) await serveFront(request.config, request.warnings, version, argv);
   else await serve(request.config, request.warnings, version);
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** --http: MCP over Streamable HTTP until a signal; jobs in this process (or the shared daemon). */
+async function serveOverHttp(config: Config, warnings: string[], version: string, argv: string[]): Promise<void> {
+  const address = config.http!;
+  if (!LOOPBACK.has(address.host)) {
+    if (!config.httpAllowRemote) {
+      console.error(`ptyjobs: --http ${address.host}:${address.port} is not a loopback address; anyone who reaches it with the token can run commands as you. Add --http-allow-remote to mean it.`);
+      process.exit(2);
+    }
+    console.error(`ptyjobs: warning: serving MCP on ${address.host}:${address.port}, reachable from other machines; keep the token secret.`);
+  }
+  for (const warning of warnings) console.error(warning);
+  const dir = resolveSocketDir(config.socketDir, process.env);
+  let host: HostApi;
+  let closeHost = async () => {};
+  let onSession: ((session: Session) => () => void) | undefined;
+  if (config.shared) {
+    ensureSocketDir(dir);
+    host = new RemoteHost({ config, version, dir, client: () => ({ name: 'http', version: '' }), spawnArgs: daemonSpawnArgs(argv.filter((arg) => !arg.startsWith('--http'))), warn: (m) => console.error(m) });
+  } else {
+    const manager = new JobManager(config);
+    const jobHost = new JobHost(manager, config);
+    const control = await startControlSocket(config, jobHost, describeHost('embedded', version, () => ({ name: 'http', version: '' })));
+    host = jobHost;
+    onSession = (session) => jobHost.attachSession(session);
+    closeHost = async () => {
+      await control?.close();
+      await manager.closeAll();
+    };
+  }
+  const token = config.httpToken ?? newToken();
+  if (!config.httpToken) {
+    ensureSocketDir(dir);
+    const file = join(dir, `http-token-${address.port}`);
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    console.error(`ptyjobs: bearer token (also in ${file}): ${token}`);
+  }
+  const server = await serveHttp(host, { host: address.host, port: address.port, token, version, onSession });
+  const stop = async (why: string) => {
+    console.error(`ptyjobs: ${why}; stopping`);
+    server.close();
+    server.closeAllConnections();
+    await closeHost();
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
+  process.on('uncaughtException', (error) => console.error('ptyjobs: internal error:', error));
+  process.on('unhandledRejection', (error) => console.error('ptyjobs: internal error:', error));
+  const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
+  console.error(`ptyjobs ${version}: serving MCP on http://${shown}:${address.port}/mcp`);
 }
 
 /** --shared: MCP on stdio as a front of the user's daemon; leaving ends no job. */

@@ -6,11 +6,12 @@ import type { JobWire, KillResult, OutputResult, TailResult } from '../host/sche
 import { formatKill } from '../mcp/format.js';
 import { HostError } from '../socket/client.js';
 import { resolveSocketDir } from '../socket/dir.js';
+import { serveWeb } from '../web/server.js';
 import { attach } from './attach.js';
 import { runDaemonCommand, runRunCommand } from './daemon.js';
 import { liveHosts, resolveJob, UsageError, type LiveHost } from './hosts.js';
 
-export const CLI_COMMANDS = ['ls', 'attach', 'watch', 'tail', 'kill', 'daemon', 'run'] as const;
+export const CLI_COMMANDS = ['ls', 'attach', 'watch', 'tail', 'kill', 'web', 'daemon', 'run'] as const;
 type Command = Exclude<(typeof CLI_COMMANDS)[number], 'daemon' | 'run'>;
 
 const HELP: Record<Command, string> = {
@@ -19,6 +20,7 @@ const HELP: Record<Command, string> = {
   watch: 'Usage: ptyjobs watch JOB\n  The same as attach, read-only: keys are not sent and the job keeps its size. Ctrl-\\ ends it.',
   tail: 'Usage: ptyjobs tail [-f] [-n N] JOB\n  The last N lines (default 20) as the terminal shows them; -f follows until the job ends.',
   kill: 'Usage: ptyjobs kill [-s SIGNAL] JOB\n  Ends the job\'s whole process tree: SIGNAL (default SIGTERM), then SIGKILL after the grace period.',
+  web: 'Usage: ptyjobs web [--port P] [--writable]\n  Every job of yours in a browser, each a live terminal, on 127.0.0.1 and ::1 (default: a free port).\n  Prints the URL to open; it carries a token only for you. Read-only unless --writable.',
 };
 
 const EXIT_USAGE = 2;
@@ -41,7 +43,7 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     if (request.kind !== 'serve') return 0;
     const dir = resolveSocketDir(request.config.socketDir, process.env);
     hosts = await liveHosts(dir, version);
-    return await run(command, args, hosts, request.config.detachKey);
+    return await run(command, args, hosts, request.config.detachKey, dir, version);
   } catch (error) {
     const message = (error as Error).message;
     if (error instanceof UsageError || error instanceof ConfigError) {
@@ -80,7 +82,7 @@ function oneJob(positional: string[], command: string): string {
   return positional[0];
 }
 
-async function run(command: Command, args: string[], hosts: LiveHost[], detachKey: string): Promise<number> {
+async function run(command: Command, args: string[], hosts: LiveHost[], detachKey: string, socketDir: string, version: string): Promise<number> {
   const usage = HELP[command].split('\n')[0];
   switch (command) {
     case 'ls': {
@@ -100,6 +102,20 @@ async function run(command: Command, args: string[], hosts: LiveHost[], detachKe
       if (!Number.isInteger(lines) || lines < 1 || lines > 1000) throw new UsageError(`-n takes a number of lines from 1 to 1000. ${usage}`);
       const { host, job } = await resolveJob(hosts, oneJob(positional, command));
       return tail(host, job.job_id, lines, flags.has('-f'));
+    }
+    case 'web': {
+      const { flags } = parseArgs(args, ['--port'], ['--writable'], usage);
+      const port = Number(flags.get('--port') ?? 0);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number. ${usage}`);
+      for (const host of hosts) host.connection.close();
+      const web = await serveWeb({ port, writable: flags.has('--writable'), socketDir, version });
+      console.log(web.url);
+      console.error(`ptyjobs web: open the URL above (${flags.has('--writable') ? 'keys go to the jobs' : 'read-only'}); Ctrl-C stops it`);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve());
+      });
+      await web.close();
+      return 0;
     }
     case 'kill': {
       const { flags, positional } = parseArgs(args, ['-s'], [], usage);

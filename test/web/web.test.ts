@@ -1,0 +1,145 @@
+// ptyjobs web in a real browser (Debian's chromium through playwright-core): the job list, a
+// job's live terminal against the job's own screen, read-only unless --writable, and refusals
+// without the token, with a foreign Host or Origin.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import WebSocket from 'ws';
+import { tempDir, waitUntil } from '../helpers.js';
+import { CLI, privateSocketDir, startSocketHost, type SocketHost } from '../socket-helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const INPUT = { input: true, timeout_ms: 15_000 } as const;
+
+async function startWeb(dir: string, writable: boolean): Promise<{ url: string; port: number; token: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, [CLI, 'web', ...(writable ? ['--writable'] : [])], { env: { PATH: process.env.PATH, HOME: process.env.HOME, PTYJOBS_SOCKET_DIR: dir } });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  const url = await waitUntil(() => /^http:\/\/127\.0\.0\.1:\d+\/#t=\S+/m.exec(out)?.[0], 'the URL');
+  return { url: url!, port: Number(/:(\d+)\//.exec(url!)![1]), token: url!.split('#t=')[1], process: child };
+}
+
+async function browse(): Promise<Browser> {
+  // playwright gives every launch a fresh, empty profile of its own.
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** Rows of the page's terminal, as the job's screen reports them (trimmed, trailing empty rows dropped). */
+const PAGE_ROWS = () => {
+  const term = (window as unknown as { ptyjobsTerm?: { rows: number; buffer: { active: { baseY: number; getLine(y: number): { translateToString(trim: boolean): string } | undefined } } } }).ptyjobsTerm;
+  if (!term) return null;
+  const buffer = term.buffer.active;
+  const rows: string[] = [];
+  for (let y = 0; y < term.rows; y++) rows.push((buffer.getLine(buffer.baseY + y)?.translateToString(true) ?? '').trimEnd());
+  while (rows.length && rows[rows.length - 1] === '') rows.pop();
+  return rows;
+};
+
+test('the page lists jobs and shows a job\'s terminal as its screen, live; keys reach it only with --writable', async () => {
+  const dir = privateSocketDir();
+  const socketHost: SocketHost = await startSocketHost(dir);
+  const { host, session, manager } = socketHost;
+  const shots = tempDir('ptyjobs-shots-');
+  const file = join(tempDir('ptyjobs-web-'), 'known.txt');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(file, 'a known file\nwith two lines\n');
+  const browser = await browse();
+  let web = await startWeb(dir, false);
+  try {
+    const vim = await host.execute(session, { command: `vim -u NONE -N ${file}`, rows: 12, cols: 60, wait: INPUT });
+    const shell = await host.execute(session, { command: "env PS1='$ ' bash --norc -i", rows: 10, cols: 60, wait: INPUT });
+    const page = await browser.newPage();
+    await page.goto(web.url);
+    const label = `${process.pid}:${vim.job.job_id}`;
+    await page.locator(`.job[data-label="${label}"]`).waitFor({ timeout: 15_000 });
+    assert.match(await page.locator('#list').innerText(), /running/);
+    await page.locator(`.job[data-label="${label}"]`).click();
+    const jobScreen = (await manager.get(vim.job.job_id).snapshot()).lines;
+    await page.addScriptTag({ content: `window.ptyjobsRows = ${PAGE_ROWS.toString()};` });
+    await page.waitForFunction((expected) => JSON.stringify((window as unknown as { ptyjobsRows: () => string[] }).ptyjobsRows()) === expected, JSON.stringify(jobScreen), { timeout: 15_000 });
+    assert.equal((await host.status(session, { job_id: vim.job.job_id })).job.viewers, 1, 'the browser counts as a viewer');
+    await page.screenshot({ path: join(shots, 'vim.png') });
+
+    // Live: new output shows within a deadline. Read-only: keys typed in the page do not reach the job.
+    await page.locator(`.job[data-label="${process.pid}:${shell.job.job_id}"]`).click();
+    await page.waitForFunction(() => (window as unknown as { ptyjobsRows: () => string[] }).ptyjobsRows().includes('$'), undefined, { timeout: 15_000 });
+    await host.interact(session, { job_id: shell.job.job_id, input: 'echo live-$((6*7))\n', wait: INPUT });
+    await page.waitForFunction(() => (window as unknown as { ptyjobsRows: () => string[] }).ptyjobsRows().includes('live-42'), undefined, { timeout: 5000 });
+    await page.locator('#terminal').click();
+    await page.keyboard.type('echo from-page\n');
+    const quiet = await host.wait(session, { job_id: shell.job.job_id, idle_ms: 500 });
+    assert.doesNotMatch(quiet.output ?? '', /from-page/);
+
+    web.process.kill('SIGTERM');
+    web = await startWeb(dir, true);
+    const writable = await browser.newPage();
+    await writable.goto(web.url);
+    await writable.locator(`.job[data-label="${process.pid}:${shell.job.job_id}"]`).click();
+    await writable.addScriptTag({ content: `window.ptyjobsRows = ${PAGE_ROWS.toString()};` });
+    await writable.waitForFunction(() => (window as unknown as { ptyjobsRows: () => string[] }).ptyjobsRows().some((row) => row.includes('live-42')), undefined, { timeout: 15_000 });
+    await writable.locator('#terminal').click();
+    await writable.keyboard.type('echo from-page-$((1+1))\n');
+    const typed = await host.wait(session, { job_id: shell.job.job_id, pattern: 'from-page-2', timeout_ms: 10_000 });
+    assert.equal(typed.reason, 'pattern');
+    await writable.screenshot({ path: join(shots, 'writable.png') });
+    console.error(`web screenshots in ${shots}`);
+  } finally {
+    web.process.kill('SIGTERM');
+    await browser.close();
+    await socketHost.close();
+  }
+});
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function upgrade(port: number, path: string, origin: string): Promise<string> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { origin });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+    ws.on('error', () => resolve('error'));
+  });
+}
+
+test('without the token, with a wrong one, a foreign Host or Origin: refused, and nothing reaches the job', async () => {
+  const dir = privateSocketDir();
+  const socketHost = await startSocketHost(dir);
+  const web = await startWeb(dir, true);
+  try {
+    const { host, session } = socketHost;
+    const shell = await host.execute(session, { command: "env PS1='$ ' bash --norc -i", wait: INPUT });
+    const job = `${process.pid}:${shell.job.job_id}`;
+    assert.equal(await get(web.port, '/'), 200, 'the page itself needs no token');
+    assert.equal(await get(web.port, '/api/jobs'), 401);
+    assert.equal(await get(web.port, '/api/jobs?t=wrong'), 401);
+    assert.equal(await get(web.port, `/api/jobs?t=${web.token}`), 200);
+    assert.equal(await get(web.port, `/api/jobs?t=${web.token}`, { host: 'evil.example' }), 403);
+    assert.equal(await get(web.port, '/', { host: `evil.example:${web.port}` }), 403);
+    const own = `http://127.0.0.1:${web.port}`;
+    assert.equal(await upgrade(web.port, `/ws?job=${job}`, own), '401');
+    assert.equal(await upgrade(web.port, `/ws?t=wrong&job=${job}`, own), '401');
+    assert.equal(await upgrade(web.port, `/ws?t=${web.token}&job=${job}`, 'http://evil.example'), '403');
+    assert.equal(await upgrade(web.port, `/ws?t=${web.token}&job=${job}`, own), 'open');
+    const quiet = await host.wait(session, { job_id: shell.job.job_id, idle_ms: 300 });
+    assert.equal(quiet.output, '', 'no refused request typed anything');
+  } finally {
+    web.process.kill('SIGTERM');
+    await socketHost.close();
+  }
+});
