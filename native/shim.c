@@ -187,6 +187,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: ptyjobs-shim NONCE PROGRAM [ARG...]\n");
         return 127;
     }
+    /* A kill that comes before the handlers below are in place must wait for them, or it would
+       end the shim alone and leave the command it is about to start running. */
+    sigset_t forwarded, unblocked;
+    sigemptyset(&forwarded);
+    sigaddset(&forwarded, SIGTERM);
+    sigaddset(&forwarded, SIGHUP);
+    sigprocmask(SIG_BLOCK, &forwarded, &unblocked);
     close_inherited_fds();
     const char *nonce = argv[1];
     server_pid = getppid();
@@ -206,6 +213,7 @@ int main(int argc, char **argv) {
         return 127;
     }
     if (child_pid == 0) {
+        sigprocmask(SIG_SETMASK, &unblocked, NULL);
         setpgid(0, 0);
         tcsetpgrp(STDIN_FILENO, getpid());
         signal(SIGTTOU, SIG_DFL);
@@ -224,6 +232,7 @@ int main(int argc, char **argv) {
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
     signal(SIGTSTP, SIG_IGN);
+    sigprocmask(SIG_SETMASK, &unblocked, NULL); /* a kill that waited is forwarded now */
 
     /* As subreaper the shim also reaps orphans of the job; it waits for its own child. */
     int status = 0;

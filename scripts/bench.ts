@@ -1,6 +1,6 @@
 // ptyjobs benchmark: each figure measured side by side with its reference in one run,
 // alternating, several rounds; prints a table and writes bench-results/latest.json.
-// Usage: npm run bench [-- --quick] [-- --only=throughput,latency,memory,startup]
+// Usage: npm run bench [-- --quick] [-- --only=throughput,latency,memory,startup,people,shared,web]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -13,6 +13,8 @@ import { loadConfig } from '../src/config.js';
 import { JobManager } from '../src/jobs/manager.js';
 import type { Job } from '../src/jobs/job.js';
 import { waitFor } from '../src/jobs/wait.js';
+import { BRACKET_ECHO, median, now, sleep, summary } from './bench-stats.js';
+import { peopleBench, sharedBench, webBench } from './bench-wave2.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER = join(ROOT, 'dist', 'ptyjobs.mjs');
@@ -28,10 +30,6 @@ const STREAMS = [
   { name: `${QUICK ? 50 : 200} MB of one letter`, command: `head -c ${QUICK ? 50_000_000 : 200_000_000} /dev/zero | tr '\\0' a` },
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const now = () => performance.now();
 
 function manager(env: Record<string, string> = {}): JobManager {
   const request = loadConfig([], { PATH: process.env.PATH, HOME: process.env.HOME, SHELL: '/bin/bash', PTYJOBS_MAX_JOBS: '200', ...env });
@@ -144,13 +142,13 @@ async function mcpClient(env: Record<string, string> = {}): Promise<{ client: Cl
 /** interact round trip through the built server over stdio until the answer shows the echo. */
 async function mcpLatency(samples: number): Promise<number[]> {
   const { client } = await mcpClient();
-  const run = (await client.callTool({ name: 'execute', arguments: { command: 'stty raw -echo; cat', wait: { input: true } } })) as unknown as { structuredContent: { job: { job_id: string } } };
+  const run = (await client.callTool({ name: 'execute', arguments: { command: BRACKET_ECHO, wait: { pattern: 'ready' } } })) as unknown as { structuredContent: { job: { job_id: string } } };
   const jobId = run.structuredContent.job.job_id;
   const latencies: number[] = [];
   for (let i = 0; i < samples; i++) {
     const token = `k${i}z`;
     const started = now();
-    await client.callTool({ name: 'interact', arguments: { job_id: jobId, input: token, wait: { pattern: token, timeout_ms: 5000 } } });
+    await client.callTool({ name: 'interact', arguments: { job_id: jobId, input: token, wait: { pattern: `${token}\\]`, timeout_ms: 5000 } } });
     latencies.push(now() - started);
   }
   await client.close();
@@ -159,26 +157,22 @@ async function mcpLatency(samples: number): Promise<number[]> {
 
 /** tmux: send-keys, then capture-pane until the key shows. */
 function tmuxLatency(samples: number): number[] {
-  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'tl', 'stty raw -echo; exec cat');
+  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'tl', BRACKET_ECHO);
   const ready = Date.now() + 10_000;
-  while (tmux('display-message', '-p', '-t', 'tl', '#{pane_current_command}').trim() !== 'cat' && Date.now() < ready);
+  while (!tmux('capture-pane', '-p', '-t', 'tl').includes('ready') && Date.now() < ready);
   const latencies: number[] = [];
   for (let i = 0; i < samples; i++) {
     const token = `k${i}z`;
     const started = now();
     const deadline = Date.now() + 5000;
     tmux('send-keys', '-t', 'tl', '-l', token);
-    while (!tmux('capture-pane', '-p', '-J', '-t', 'tl').includes(token)) {
+    while (!tmux('capture-pane', '-p', '-J', '-t', 'tl').includes(`${token}]`)) {
       if (Date.now() > deadline) throw new Error(`tmux never showed ${token}`);
     }
     latencies.push(now() - started);
   }
   tmux('kill-session', '-t', 'tl');
   return latencies;
-}
-
-function summary(latencies: number[]) {
-  return { p50_ms: +median(latencies).toFixed(2), p99_ms: +percentile(latencies, 99).toFixed(2), samples: latencies.length };
 }
 
 async function latency() {
@@ -271,6 +265,9 @@ async function main() {
     latency: selected('latency') ? await latency() : null,
     memory: selected('memory') ? await memory() : null,
     startup: selected('startup') ? await startup() : null,
+    people: selected('people') ? await peopleBench(QUICK) : null,
+    shared: selected('shared') ? await sharedBench(QUICK) : null,
+    web: selected('web') ? await webBench(QUICK) : null,
   };
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   // A partial (--only) or short (--quick) run must not overwrite the full report.

@@ -1,17 +1,23 @@
-// Bundles the compiled server (dist/src/main.js) and its JavaScript dependencies into one file,
+// Bundles the compiled server (dist/src/main.js) and its JavaScript dependencies into
 // dist/ptyjobs.mjs: Node 20 loads the hundreds of small ESM files of the MCP SDK and zod
-// slowly (~400 ms to tools/list here, ~200-230 ms bundled). The pty bindings (native) and xterm
-// stay outside: they are required when the first job starts, and are the package's only
-// runtime dependencies.
+// slowly (~400 ms to tools/list here, ~200-230 ms bundled). What only some modes use (the CLI,
+// the web view, HTTP, the daemon) is split into dist/chunks/, loaded by main.ts with import()
+// when that mode runs, so an MCP server on stdio does not parse it. The pty bindings (native)
+// and xterm stay outside: they are required when the first job starts.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+rmSync(join(root, 'dist', 'chunks'), { recursive: true, force: true }); // chunk names change with their content
 
 await build({
-  entryPoints: [join(root, 'dist', 'src', 'main.js')],
-  outfile: join(root, 'dist', 'ptyjobs.mjs'),
+  entryPoints: { ptyjobs: join(root, 'dist', 'src', 'main.js') },
+  outdir: join(root, 'dist'),
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

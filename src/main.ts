@@ -5,16 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { daemonSpawnArgs } from './cli/daemon.js';
-import { CLI_COMMANDS, runCli } from './cli/main.js';
 import { ConfigError, helpText, loadConfig, type Config } from './config.js';
-import { RemoteHost } from './daemon/remote-host.js';
 import { describeHost } from './host/info.js';
 import { JobHost } from './host/job-host.js';
 import type { HostApi } from './host/api.js';
 import type { Session } from './host/session.js';
-import { newToken } from './http/guard.js';
-import { serveHttp } from './mcp/http.js';
 import { JobManager } from './jobs/manager.js';
 import { createServer } from './mcp/server.js';
 import { packageRoot } from './package-root.js';
@@ -73,10 +68,15 @@ async function serve(config: Config, warnings: string[], version: string): Promi
   console.error(`ptyjobs ${version}: serving on stdio${control ? `; control socket ${control.path}` : ''}`);
 }
 
+/** The first words that make ptyjobs a CLI rather than a server (see cli/main.ts). */
+const CLI_COMMANDS = ['ls', 'attach', 'watch', 'tail', 'kill', 'web', 'daemon', 'run'];
+
 async function main(): Promise<void> {
   const version = packageVersion();
   const argv = process.argv.slice(2);
-  if ((CLI_COMMANDS as readonly string[]).includes(argv[0])) {
+  if (CLI_COMMANDS.includes(argv[0])) {
+    // Loaded only for a CLI command, like the other modes below: the stdio server's start-up stays small.
+    const { runCli } = await import('./cli/main.js');
     const code = await runCli(argv, version);
     if (code >= 0) process.exit(code); // the daemon itself (-1) keeps running
     return;
@@ -113,6 +113,9 @@ async function serveOverHttp(config: Config, warnings: string[], version: string
   let host: HostApi;
   let closeHost = async () => {};
   let onSession: ((session: Session) => () => void) | undefined;
+  const [{ RemoteHost }, { daemonSpawnArgs }, { newToken }, { serveHttp }] = await Promise.all([
+    import('./daemon/remote-host.js'), import('./cli/daemon.js'), import('./http/guard.js'), import('./mcp/http.js'),
+  ]);
   if (config.shared) {
     ensureSocketDir(dir);
     host = new RemoteHost({ config, version, dir, client: () => ({ name: 'http', version: '' }), spawnArgs: daemonSpawnArgs(argv.filter((arg) => !arg.startsWith('--http'))), warn: (m) => console.error(m) });
@@ -154,6 +157,7 @@ async function serveFront(config: Config, warnings: string[], version: string, a
   for (const warning of warnings) console.error(warning);
   const dir = resolveSocketDir(config.socketDir, process.env);
   ensureSocketDir(dir);
+  const [{ RemoteHost }, { daemonSpawnArgs }] = await Promise.all([import('./daemon/remote-host.js'), import('./cli/daemon.js')]);
   const sessionHolder: { session: Session | null } = { session: null };
   const remote = new RemoteHost({
     config, version, dir,

@@ -11,8 +11,7 @@ import { attach } from './attach.js';
 import { runDaemonCommand, runRunCommand } from './daemon.js';
 import { liveHosts, resolveJob, UsageError, type LiveHost } from './hosts.js';
 
-export const CLI_COMMANDS = ['ls', 'attach', 'watch', 'tail', 'kill', 'web', 'daemon', 'run'] as const;
-type Command = Exclude<(typeof CLI_COMMANDS)[number], 'daemon' | 'run'>;
+type Command = 'ls' | 'attach' | 'watch' | 'tail' | 'kill' | 'web';
 
 const HELP: Record<Command, string> = {
   ls: 'Usage: ptyjobs ls [--json]\n  Every job of every ptyjobs server of yours: host:job, name, status, age, viewers, command.\n  --json  an array of Job objects, each with a host object { pid, kind, client }',
@@ -30,7 +29,7 @@ const TAIL_DEFAULT_LINES = 20;
 const CLI_RESULT_BYTES = 256 * 1024;
 
 export async function runCli(argv: string[], version: string): Promise<number> {
-  const [command, ...args] = argv as [(typeof CLI_COMMANDS)[number], ...string[]];
+  const [command, ...args] = argv as [Command | 'daemon' | 'run', ...string[]];
   if (command !== 'daemon' && command !== 'run' && (args.includes('--help') || args.includes('-h'))) {
     console.log(HELP[command]);
     return 0;

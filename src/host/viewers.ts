@@ -33,6 +33,15 @@ const VIEWER_MAX_BACKLOG_BYTES = 256 * 1024;
 /** How much scrollback a snapshot carries. */
 const SNAPSHOT_SCROLLBACK_ROWS = 1000;
 /**
+ * Output is sent at once while a viewer gets little of it (an echo reaches the person without
+ * delay); past SEND_WINDOW_BYTES in a window of SEND_WINDOW_MS the rest of the window is gathered
+ * into one send, so a flood costs a hundred sends a second per viewer, not thousands.
+ */
+const SEND_WINDOW_MS = 10;
+const SEND_WINDOW_BYTES = 16 * 1024;
+/** A viewer that keeps falling behind is redrawn at most this often (a snapshot costs a full render). */
+const SNAPSHOT_MIN_INTERVAL_MS = 250;
+/**
  * Before a snapshot: soft reset (modes, colours, margins) and a cleared screen, so a redraw
  * after falling behind leaves nothing of the old view.
  */
@@ -69,14 +78,27 @@ export class ViewerHub {
     let cursor = 0;
     let behind = false;
     let closed = false;
+    let lastSnapshotAt = -Infinity;
+    let windowStart = -Infinity;
+    let windowBytes = 0;
+    let sendTimer: NodeJS.Timeout | null = null;
+    let snapshotTimer: NodeJS.Timeout | null = null;
     // A redraw from the terminal's state; live output continues from what it shows.
     const snapshot = async () => {
       await job.screen.settled();
       if (closed) return;
+      lastSnapshotAt = performance.now();
       cursor = job.screen.parsedOffset;
       sink.write(Buffer.from(SNAPSHOT_PREFIX + job.screen.serialize(SNAPSHOT_SCROLLBACK_ROWS)));
       behind = false;
       sendNew();
+    };
+    const resync = () => {
+      if (snapshotTimer || closed) return;
+      snapshotTimer = setTimeout(() => {
+        snapshotTimer = null;
+        void snapshot();
+      }, Math.max(0, lastSnapshotAt + SNAPSHOT_MIN_INTERVAL_MS - performance.now()));
     };
     const sendNew = () => {
       if (closed || behind || cursor >= job.log.end) return;
@@ -87,12 +109,28 @@ export class ViewerHub {
       const slice = job.log.read(cursor);
       if (slice.dropped > 0) {
         behind = true;
-        return void snapshot();
+        return resync();
       }
       cursor = slice.end;
+      windowBytes += slice.bytes.length;
       sink.write(slice.bytes);
     };
-    const stopOutput = job.onOutput(() => sendNew());
+    const sendSoon = () => {
+      if (sendTimer) return;
+      const now = performance.now();
+      if (now - windowStart >= SEND_WINDOW_MS) {
+        windowStart = now;
+        windowBytes = 0;
+      }
+      if (windowBytes < SEND_WINDOW_BYTES) return sendNew();
+      sendTimer = setTimeout(() => {
+        sendTimer = null;
+        windowStart = performance.now();
+        windowBytes = 0;
+        sendNew();
+      }, windowStart + SEND_WINDOW_MS - now);
+    };
+    const stopOutput = job.onOutput(sendSoon);
     const stopChange = job.onChange(() => {
       if (job.status === 'running' || closed) return;
       sendNew();
@@ -102,6 +140,8 @@ export class ViewerHub {
     const detach = () => {
       if (closed) return;
       closed = true;
+      if (sendTimer) clearTimeout(sendTimer);
+      if (snapshotTimer) clearTimeout(snapshotTimer);
       stopOutput();
       stopChange();
       entry.viewers.delete(state);
@@ -125,7 +165,7 @@ export class ViewerHub {
         this.applySize(job, entry);
       },
       drained: () => {
-        if (behind && !closed) void snapshot();
+        if (behind) resync();
       },
       detach,
     };

@@ -125,10 +125,14 @@ export class HeadlessScreen {
     this.term.parser.registerCsiHandler({ final: 'J' }, (params) => (params[0] === 2 ? addressed() : false));
   }
 
-  /** A marker on the top row of the main screen, to measure how far a batch scrolled it. */
+  /**
+   * A marker on the top row of the main screen, to measure how far a batch scrolled it; only
+   * while a drawn screen is shown (scrolling matters for nothing else, and a marker costs).
+   */
   private markTopRow(): IMarker | null {
     const buffer = this.term.buffer.active;
-    return buffer.type === 'normal' ? (this.term.registerMarker(-buffer.cursorY) ?? null) : null;
+    if (buffer.type !== 'normal' || this.scrolledSinceAddressed >= this.term.rows) return null;
+    return this.term.registerMarker(-buffer.cursorY) ?? null;
   }
 
   /**
