@@ -10,6 +10,7 @@ import { HostConnection, HostError } from '../socket/client.js';
 import { DAEMON_SOCKET, ensureSocketDir, resolveSocketDir } from '../socket/dir.js';
 import { join } from 'node:path';
 import { CLI_CLIENT, UsageError } from './hosts.js';
+import { isAlive } from '../jobs/signals.js';
 
 const STOP_TIMEOUT_MS = 60_000;
 
@@ -98,14 +99,6 @@ export async function runDaemonCommand(args: string[], version: string): Promise
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function runRunCommand(args: string[], version: string): Promise<number> {
   if (args[0] === '--help' || args[0] === '-h') {

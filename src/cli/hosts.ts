@@ -3,6 +3,7 @@
 import type { JobWire } from '../host/schema.js';
 import { HostConnection, HostError } from '../socket/client.js';
 import { hostSockets, removeStale, socketPid } from '../socket/dir.js';
+import { isAlive } from '../jobs/signals.js';
 
 export interface LiveHost {
   connection: HostConnection;
@@ -12,14 +13,6 @@ export interface LiveHost {
 
 export const CLI_CLIENT = { name: 'ptyjobs-cli', version: '' };
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Connects to every host socket; removes sockets whose host is gone. */
 export async function liveHosts(dir: string, version: string): Promise<LiveHost[]> {

@@ -3,12 +3,13 @@
 // have started it meanwhile); only then remove a stale socket and start the daemon; release the
 // lock once it listens.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HostConnection, HostError, type HelloExtras } from '../socket/client.js';
 import { DAEMON_SOCKET, removeStale } from '../socket/dir.js';
 import { DAEMON_LOG } from './log.js';
+import { isAlive } from '../jobs/signals.js';
 
 const LOCK_FILE = 'daemon.lock';
 /** How long a new daemon gets to listen, and a front to wait for another's lock. */
@@ -32,14 +33,6 @@ function tryConnect(options: DaemonConnectOptions): Promise<HostConnection | nul
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Takes the lock file (O_EXCL); a lock whose holder died is broken. Returns a release function or null if held. */
 function takeLock(dir: string): (() => void) | null {
@@ -51,7 +44,7 @@ function takeLock(dir: string): (() => void) | null {
     return () => removeStale(path);
   } catch {
     const holder = Number(readFileSafe(path));
-    if (holder && !isAlive(holder)) unlinkSafe(path);
+    if (holder && !isAlive(holder)) removeStale(path);
     return null;
   }
 }
@@ -61,14 +54,6 @@ function readFileSafe(path: string): string {
     return readFileSync(path, 'utf8');
   } catch {
     return '';
-  }
-}
-
-function unlinkSafe(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    /* gone */
   }
 }
 

@@ -15,3 +15,13 @@ export function normalizeSignal(name: string): NodeJS.Signals {
   if (!(full in osConstants.signals)) throw new JobError(`Unknown signal "${name}". Use a name such as SIGTERM, SIGINT, SIGHUP or SIGKILL.`);
   return full as NodeJS.Signals;
 }
+
+/** Whether a process exists (signal 0; one we may not signal exists too). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
