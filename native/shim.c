@@ -39,6 +39,8 @@
 #define MARKER_OSC "6973"
 /* After the server died: how long the tree gets between SIGTERM and SIGKILL. */
 #define ORPHAN_GRACE_MS 1000
+/* Without the server's acknowledgement, how long to watch for its death before exiting. */
+#define SERVER_GONE_WAIT_MS 500
 /* The signal the kernel sends the shim when the server dies. */
 #define SERVER_DEATH_SIGNAL SIGUSR2
 #define MAX_TREE 4096
@@ -156,24 +158,25 @@ static long long now_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void await_ack(const char *nonce) {
+/* Returns 1 once the server echoed the nonce, 0 on a timeout or a hang-up. */
+static int await_ack(const char *nonce) {
     char buf[256];
     size_t len = 0;
     long long deadline = now_ms() + ACK_TIMEOUT_MS;
     for (;;) {
         long long left = deadline - now_ms();
-        if (left <= 0) return;
+        if (left <= 0) return 0;
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
         int ready = poll(&pfd, 1, (int)left);
         if (server_died) end_tree_and_exit();
         if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) return;
+        if (ready <= 0) return 0;
         ssize_t n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return; /* hang-up: the server is gone */
+        if (n <= 0) return 0; /* hang-up: the server is gone */
         len += (size_t)n;
         buf[len] = '\0';
-        if (strstr(buf, nonce) != NULL) return;
+        if (strstr(buf, nonce) != NULL) return 1;
         if (len > sizeof(buf) / 2) { /* keep the tail, which may hold a partial nonce */
             size_t keep = strlen(nonce);
             memmove(buf, buf + len - keep, keep);
@@ -260,6 +263,16 @@ int main(int argc, char **argv) {
     }
     tcflush(STDIN_FILENO, TCIFLUSH);
     dprintf(STDOUT_FILENO, "\033]" MARKER_OSC ";%s;%d;%d\007", nonce, code, sig);
-    await_ack(nonce);
+    if (!await_ack(nonce)) {
+        /* No acknowledgement: the server may be dying (its pty closes before the kernel reparents
+           us and sends the parent-death signal). If it is gone, nobody else will end what the
+           job left running. */
+        long long deadline = now_ms() + SERVER_GONE_WAIT_MS;
+        while (now_ms() < deadline) {
+            if (server_died || getppid() != server_pid) end_tree_and_exit();
+            struct timespec pause = {0, 10 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+    }
     return sig ? 128 + sig : code;
 }

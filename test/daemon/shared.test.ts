@@ -20,6 +20,9 @@ interface Front {
   close: () => Promise<void>;
 }
 
+/** Fronts still open: a test that fails midway must not leave one running (nor the test file waiting on it). */
+const openFronts = new Set<Front>();
+
 async function front(dir: string, name: string, env: Record<string, string> = {}, cwd?: string): Promise<Front> {
   let stderr = '';
   const transport = new StdioClientTransport({
@@ -32,7 +35,17 @@ async function front(dir: string, name: string, env: Record<string, string> = {}
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const client = new Client({ name, version: '1' });
   await client.connect(transport);
-  return { client, pid: transport.pid!, stderr: () => stderr, close: () => client.close() };
+  const opened: Front = {
+    client,
+    pid: transport.pid!,
+    stderr: () => stderr,
+    close: async () => {
+      openFronts.delete(opened);
+      await client.close();
+    },
+  };
+  openFronts.add(opened);
+  return opened;
 }
 
 /** Daemon processes of this socket dir (each runs in it). */
@@ -47,6 +60,7 @@ function daemons(dir: string): number[] {
 }
 
 async function stopDaemon(dir: string): Promise<void> {
+  await Promise.all([...openFronts].map((f) => f.close().catch(() => undefined)));
   await runCli(dir, ['daemon', 'stop']);
   for (const pid of daemons(dir)) process.kill(pid, 'SIGKILL');
 }
