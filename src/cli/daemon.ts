@@ -3,7 +3,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from '../config.js';
-import { serveDaemon, type DaemonStatus } from '../daemon/serve.js';
+import type { DaemonStatus } from '../daemon/serve.js';
 import { connectDaemon } from '../daemon/start.js';
 import type { RunResult } from '../host/schema.js';
 import { HostConnection, HostError } from '../socket/client.js';
@@ -57,6 +57,7 @@ async function existing(config: Config, version: string): Promise<HostConnection
 export async function runDaemonCommand(args: string[], version: string): Promise<number> {
   const [command, ...rest] = args;
   if (command === 'serve') {
+    const { serveDaemon } = await import('../daemon/serve.js');
     await serveDaemon(settings(rest), version);
     return -1; // keeps running
   }

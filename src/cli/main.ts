@@ -6,9 +6,7 @@ import type { JobWire, KillResult, OutputResult, TailResult } from '../host/sche
 import { formatKill } from '../mcp/format.js';
 import { HostError } from '../socket/client.js';
 import { resolveSocketDir } from '../socket/dir.js';
-import { serveWeb } from '../web/server.js';
 import { attach } from './attach.js';
-import { runDaemonCommand, runRunCommand } from './daemon.js';
 import { liveHosts, resolveJob, UsageError, type LiveHost } from './hosts.js';
 
 type Command = 'ls' | 'attach' | 'watch' | 'tail' | 'kill' | 'web';
@@ -36,8 +34,9 @@ export async function runCli(argv: string[], version: string): Promise<number> {
   }
   let hosts: LiveHost[] = [];
   try {
-    if (command === 'daemon') return await runDaemonCommand(args, version);
-    if (command === 'run') return await runRunCommand(args, version);
+    // These load what they need when used: a plain ls or attach stays small.
+    if (command === 'daemon') return await (await import('./daemon.js')).runDaemonCommand(args, version);
+    if (command === 'run') return await (await import('./daemon.js')).runRunCommand(args, version);
     const request = loadConfig([], process.env);
     if (request.kind !== 'serve') return 0;
     const dir = resolveSocketDir(request.config.socketDir, process.env);
@@ -107,6 +106,7 @@ async function run(command: Command, args: string[], hosts: LiveHost[], detachKe
       const port = Number(flags.get('--port') ?? 0);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number. ${usage}`);
       for (const host of hosts) host.connection.close();
+      const { serveWeb } = await import('../web/server.js');
       const web = await serveWeb({ port, writable: flags.has('--writable'), socketDir, version });
       console.log(web.url);
       console.error(`ptyjobs web: open the URL above (${flags.has('--writable') ? 'keys go to the jobs' : 'read-only'}); Ctrl-C stops it`);
