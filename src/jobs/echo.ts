@@ -44,21 +44,14 @@ export function scanEcho(output: Uint8Array, typed: string): EchoScan {
   let i = 0;
   let matched = 0;
   let echoEnd = 0;
-  let promptChars = 0;
+  let atLineStart = false; // just after a typed Enter: a continuation prompt may come first
   while (i < output.length && matched < expected.length) {
     const want = expected[matched];
     const byte = output[i];
     if (want === 0x0d) {
       // Enter: the terminal answers with CR LF (or nothing yet); what follows is a new line.
       matched++;
-      promptChars = 0;
-      continue;
-    }
-    if (byte === want) {
-      i++;
-      matched++;
-      echoEnd = i;
-      promptChars = 0;
+      atLineStart = true;
       continue;
     }
     if (byte === 0x1b) {
@@ -71,14 +64,20 @@ export function scanEcho(output: Uint8Array, typed: string): EchoScan {
       i++;
       continue;
     }
-    // Not the echo: a continuation prompt before a typed line, or the program's own output.
-    const lineStart = matched === 0 || expected[matched - 1] === 0x0d;
-    if (lineStart && matched > 0 && promptChars < MAX_PROMPT_CHARS) {
-      promptChars++;
-      i++;
+    if (atLineStart) {
+      // Find where this typed line's echo starts, past a prompt such as "... " or "> ".
+      const line = lineAt(expected, matched);
+      const prompt = promptLength(output, i, line);
+      if (prompt === null) return { bytes: echoEnd, done: false };
+      if (prompt < 0) return { bytes: echoEnd, done: true };
+      i += prompt;
+      atLineStart = false;
       continue;
     }
-    return { bytes: echoEnd, done: true };
+    if (byte !== want) return { bytes: echoEnd, done: true }; // not the echo: the program's own output
+    i++;
+    matched++;
+    echoEnd = i;
   }
   if (matched < expected.length) return { bytes: echoEnd, done: false };
   // The line break that Enter produced belongs to the echo too.
@@ -90,4 +89,25 @@ export function scanEcho(output: Uint8Array, typed: string): EchoScan {
     echoEnd = j;
   }
   return { bytes: echoEnd, done: true };
+}
+
+/** The typed line that starts at `from` (up to its Enter). */
+function lineAt(expected: Buffer, from: number): Buffer {
+  const end = expected.indexOf(0x0d, from);
+  return expected.subarray(from, end < 0 ? expected.length : end);
+}
+
+/**
+ * How many characters of prompt come before `line` at `i`: the first offset (up to
+ * MAX_PROMPT_CHARS) at which the output continues with the line; null if too little output has
+ * come to tell, -1 if the line does not follow.
+ */
+function promptLength(output: Uint8Array, i: number, line: Buffer): number | null {
+  for (let prompt = 0; prompt <= MAX_PROMPT_CHARS; prompt++) {
+    const available = output.length - i - prompt;
+    if (available <= 0) return null;
+    const length = Math.min(line.length, available);
+    if (Buffer.from(output.subarray(i + prompt, i + prompt + length)).equals(line.subarray(0, length))) return prompt;
+  }
+  return -1;
 }

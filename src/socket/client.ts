@@ -149,6 +149,15 @@ export class HostConnection {
     };
   }
 
+  /** Stops reading from the host (its writes to us back up, and it skips a viewer ahead). */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   close(): void {
     this.socket.end();
   }

@@ -95,12 +95,11 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     for (const host of live) if (host !== target) host.connection.close();
     if (!target) return fail(`no host ${label.slice(0, colon)}`);
     const connection: HostConnection = target.connection;
-    const hostSocket = (connection as unknown as { socket: Duplex }).socket;
     let paused = false;
     const relieve = setInterval(() => {
       if (paused && ws.bufferedAmount < BROWSER_RESUME_BYTES) {
         paused = false;
-        hostSocket.resume();
+        connection.resumeReading();
       }
     }, BACKPRESSURE_POLL_MS);
     try {
@@ -109,7 +108,7 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
           ws.send(bytes);
           if (!paused && ws.bufferedAmount > BROWSER_MAX_BUFFERED_BYTES) {
             paused = true;
-            hostSocket.pause();
+            connection.pauseReading();
           }
         },
         exit: (job) => {

@@ -168,8 +168,7 @@ test('a viewer that stops reading does not slow the job or the agent, and is red
     let received = '';
     await connection.attach(flood.job.job_id, 'watch', null, { data: (bytes) => (received += bytes.toString('latin1')), exit: () => undefined });
     // Stop reading: the host's writes to this viewer pile up in the kernel and then in its buffer.
-    const socket = (connection as unknown as { socket: import('node:net').Socket }).socket;
-    socket.pause();
+    connection.pauseReading();
     const started = Date.now();
     const answer = await host.interact(session, { job_id: repl.job.job_id, input: '6*7\n', wait: INPUT });
     assert.equal(answer.output, '42\n>>> ');
@@ -178,7 +177,7 @@ test('a viewer that stops reading does not slow the job or the agent, and is red
     assert.ok(blocked > alone * 0.5, `the flood went on: ${blocked} bytes in 500 ms with the viewer blocked, ${alone} before`);
     assert.ok(interactMs < 2000, `interact took ${interactMs} ms`);
     received = '';
-    socket.resume();
+    connection.resumeReading();
     await waitUntil(() => received.includes('\x1b[!p\x1b[H\x1b[2J'), 'a fresh snapshot after catching up');
     connection.close();
   } finally {
