@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Terminal } from '@xterm/headless';
 import nodePty from 'node-pty';
@@ -22,7 +21,7 @@ import type { Job } from '../src/jobs/job.js';
 import { JobManager } from '../src/jobs/manager.js';
 import { ensureSocketDir } from '../src/socket/dir.js';
 import { ControlServer } from '../src/socket/server.js';
-import { BRACKET_ECHO, median, now, percentile, sleep, summary } from './bench-stats.js';
+import { BRACKET_ECHO, mcpClient, median, now, percentile, sleep, summary } from './bench-stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'ptyjobs.mjs');
@@ -184,17 +183,6 @@ function typeAndWait(job: Job, data: string, done: (col: number) => boolean): Pr
   });
 }
 
-interface McpLink {
-  client: Client;
-  close: () => Promise<void>;
-}
-
-async function stdioClient(env: Record<string, string>): Promise<McpLink> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SHELL: '/bin/bash', ...env }, stderr: 'ignore' });
-  const client = new Client({ name: 'bench', version: '0' });
-  await client.connect(transport);
-  return { client, close: () => client.close() };
-}
 
 /** interact round trips until the echo of a token shows. */
 async function roundTrips(client: Client, samples: number): Promise<number[]> {
@@ -216,14 +204,14 @@ export async function sharedBench(quick: boolean) {
   const shared = { PTYJOBS_SOCKET_DIR: dir, PTYJOBS_SHARED: '1' };
   // Cold: the first call of the first front starts the daemon.
   const coldStarted = now();
-  const first = await stdioClient(shared);
+  const first = await mcpClient(shared);
   await first.client.callTool({ name: 'list', arguments: {} });
   const coldFirstCall = now() - coldStarted;
   const front = await roundTrips(first.client, samples);
-  await first.close();
-  const embeddedLink = await stdioClient({ PTYJOBS_SOCKET_DIR: dir });
+  await first.client.close();
+  const embeddedLink = await mcpClient({ PTYJOBS_SOCKET_DIR: dir });
   const embedded = await roundTrips(embeddedLink.client, samples);
-  await embeddedLink.close();
+  await embeddedLink.client.close();
   const starts: number[] = [];
   const bare: number[] = [];
   for (let round = 0; round < (quick ? 3 : 7); round++) {
@@ -231,10 +219,10 @@ export async function sharedBench(quick: boolean) {
     await new Promise((resolve) => spawn(process.execPath, ['-e', '0']).on('exit', resolve));
     bare.push(now() - started);
     started = now();
-    const link = await stdioClient(shared);
+    const link = await mcpClient(shared);
     await link.client.listTools();
     starts.push(now() - started);
-    await link.close();
+    await link.client.close();
   }
   spawnSync(process.execPath, [CLI, 'daemon', 'stop'], { env: { ...process.env, PTYJOBS_SOCKET_DIR: dir } });
   const result = {
@@ -296,9 +284,9 @@ export async function webBench(quick: boolean) {
   const overHttp = await roundTrips(client, quick ? 30 : 100);
   await client.close();
   httpServer.kill('SIGTERM');
-  const stdio = await stdioClient({ PTYJOBS_SOCKET_DIR: dir });
+  const stdio = await mcpClient({ PTYJOBS_SOCKET_DIR: dir });
   const overStdio = await roundTrips(stdio.client, quick ? 30 : 100);
-  await stdio.close();
+  await stdio.client.close();
   const result = {
     output_to_visible_in_browser: summary(visible),
     interact_http: summary(overHttp),

@@ -6,18 +6,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import nodePty from 'node-pty';
 import { loadConfig } from '../src/config.js';
 import { JobManager } from '../src/jobs/manager.js';
 import type { Job } from '../src/jobs/job.js';
 import { waitFor } from '../src/jobs/wait.js';
-import { BRACKET_ECHO, median, now, sleep, summary } from './bench-stats.js';
+import { BRACKET_ECHO, mcpClient, median, now, sleep, summary } from './bench-stats.js';
 import { peopleBench, sharedBench, webBench } from './bench-wave2.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SERVER = join(ROOT, 'dist', 'ptyjobs.mjs');
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 1 : 5;
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -130,13 +127,6 @@ function typeAndWait(job: Job, data: string, done: (cursorCol: number) => boolea
     const unsubscribe = job.onChange(check);
     job.write(data);
   });
-}
-
-async function mcpClient(env: Record<string, string> = {}): Promise<{ client: Client; transport: StdioClientTransport }> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [SERVER], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SHELL: '/bin/bash', PTYJOBS_MAX_JOBS: '200', ...env }, stderr: 'ignore' });
-  const client = new Client({ name: 'bench', version: '0' });
-  await client.connect(transport);
-  return { client, transport };
 }
 
 /** interact round trip through the built server over stdio until the answer shows the echo. */
