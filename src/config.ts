@@ -243,7 +243,14 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
 }
 
 export function helpText(version: string): string {
-  const lines = [`ptyjobs ${version}: an MCP server (stdio) that runs shell commands as jobs in pseudo-terminals.`, '', 'Usage: ptyjobs [--setting value ...]', '', 'Settings (flag, env var, alias, default):'];
+  const lines = [
+    `ptyjobs ${version}: an MCP server that runs shell commands as jobs in pseudo-terminals.`,
+    '',
+    'Usage: ptyjobs [--setting value ...]        serve MCP on stdio (--shared: jobs in your shared daemon; --http [HOST:]PORT: over HTTP)',
+    '       ptyjobs ls | attach | watch | tail | kill | web | run | daemon ...   for people (each takes --help)',
+    '',
+    'Settings (flag, env var, alias, default):',
+  ];
   for (const spec of Object.values(SETTINGS) as SettingSpec[]) {
     const shown = typeof spec.default === 'string' ? ` [${spec.default || 'empty'}]` : '';
     lines.push(`  ${spec.flag.padEnd(20)} ${spec.env}${spec.alias ? ` (${spec.alias})` : ''}${shown}`);
