@@ -70,7 +70,8 @@ test('attach shows vim\'s screen at once, takes keys, and the file is written', 
   const person = new PersonTerminal(dir, ['attach', 'j1'], 120, 40);
   try {
     const { host, session, manager } = socketHost;
-    const job = await host.execute(session, { command: `vim -u NONE -N ${file}`, wait: INPUT });
+    const job = await host.execute(session, { command: `vim -u NONE -N ${file}`, wait: { pattern: '^first line', timeout_ms: 15_000 } });
+    await host.wait(session, { job_id: job.job.job_id, idle_ms: 300 }); // vim has drawn all of it
     const jobScreen = (await manager.get(job.job.job_id).snapshot()).lines;
     assert.equal(jobScreen[0], 'first line');
     // The same rows as the job's own screen (a deadline, since the person's terminal draws as bytes come).

@@ -50,7 +50,8 @@ test('the page lists jobs and shows a job\'s terminal as its screen, live; keys 
   const browser = await browse();
   let web = await startWeb(dir, false);
   try {
-    const vim = await host.execute(session, { command: `vim -u NONE -N ${file}`, rows: 12, cols: 60, wait: INPUT });
+    const vim = await host.execute(session, { command: `vim -u NONE -N ${file}`, rows: 12, cols: 60, wait: { pattern: '^a known file', timeout_ms: 15_000 } });
+    await host.wait(session, { job_id: vim.job.job_id, idle_ms: 300 }); // vim has drawn all of it
     const shell = await host.execute(session, { command: "env PS1='$ ' bash --norc -i", rows: 10, cols: 60, wait: INPUT });
     const page = await browser.newPage();
     await page.goto(web.url);
