@@ -81,7 +81,8 @@ test('attach shows vim\'s screen at once, takes keys, and the file is written', 
     person.type(':wq\r');
     assert.equal(await person.exited, 0, 'attach ends with the job\'s exit code');
     assert.equal(readFileSync(file, 'utf8'), 'hello first line\n');
-    assert.equal(person.term.buffer.active.type, 'normal', 'the person\'s terminal is back on its main screen');
+    // The last bytes may reach the person's terminal after the exit (as node-pty reports them).
+    await waitUntil(async () => (await person.rows(), person.term.buffer.active.type === 'normal'), 'the person\'s terminal to be back on its main screen', 3000);
     assert.ok(person.received.lastIndexOf('\x1b[?25h') > person.received.lastIndexOf('\x1b[?25l'), 'the cursor is shown');
   } finally {
     person.kill();
