@@ -14,6 +14,9 @@ const ENTER_VIEW = '\x1b[?1049h\x1b[H\x1b[2J';
  */
 const LEAVE_VIEW = '\x1b[!p\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?1004l\x1b[?1l\x1b>\x1b[0m\x1b[?25h\x1b[?1049l';
 
+/** How long a detach key waits for a second one (which would send it through). */
+const DETACH_CONFIRM_MS = 300;
+
 export interface AttachOptions {
   mode: 'attach' | 'watch';
   /** The byte that detaches (C-\ = 0x1c by default). */
@@ -75,9 +78,6 @@ export async function attach(connection: HostConnection, jobId: string, options:
   stdout.write(LEAVE_VIEW);
   return code;
 }
-
-/** How long a detach key waits for a second one (which would send it through). */
-const DETACH_CONFIRM_MS = 300;
 
 function signalNumber(name: string): number | undefined {
   return (osConstants.signals as Record<string, number>)[name];

@@ -92,8 +92,8 @@ export class RemoteHost implements HostApi {
   /** Forwards one call; the result carries a notice when the daemon had to be started again. */
   private async call<T extends object>(method: string, params: object, hooks: WaitHooks = {}, waitMs = 0): Promise<T> {
     const { connection, notice } = await this.connect();
-    const progress = hooks.onProgress ? setInterval(() => hooks.onProgress?.(Date.now() - started, waitMs), PROGRESS_INTERVAL_MS) : null;
     const started = Date.now();
+    const progress = hooks.onProgress ? setInterval(() => hooks.onProgress?.(Date.now() - started, waitMs), PROGRESS_INTERVAL_MS) : null;
     const controller = new AbortController();
     hooks.signal?.addEventListener('abort', () => controller.abort(), { once: true });
     let timer: NodeJS.Timeout | undefined;

@@ -30,7 +30,6 @@ const RESIZE_REDRAW: WaitConditions = { idleMs: 100, timeoutMs: 1000 };
 export interface HostSettings {
   /** Waits longer than this return `timeout` (the client's request would time out first). */
   readonly maxWaitMs: number;
-  readonly killGraceMs: number;
 }
 
 export class JobHost implements HostApi {
