@@ -156,7 +156,7 @@ export class ViewerHub {
     }
     return {
       input: (data) => {
-        if (mode === 'attach' && !closed && job.status === 'running') job.write(data.toString('latin1'));
+        if (mode === 'attach' && !closed && job.status === 'running') job.write(data);
       },
       resize: (cols, rows) => {
         if (mode !== 'attach' || closed) return;

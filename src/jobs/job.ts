@@ -185,8 +185,8 @@ export class Job {
     this.actionScheduleCount = hasProcfs ? scheduleCount(jobProcesses(this.pid, null).map((p) => p.pid)) : 0;
   }
 
-  /** Types raw data into the job's terminal. */
-  write(data: string): void {
+  /** Types raw data into the job's terminal (a string goes as UTF-8, a Buffer as its bytes). */
+  write(data: string | Buffer): void {
     if (this.status !== 'running') throw notRunning(this.id, this.status);
     this.pty.write(data);
   }
