@@ -41,7 +41,7 @@ async function embeddedHost(dir: string) {
   const host = new JobHost(manager, request.config);
   const session = new Session();
   host.attachSession(session);
-  const control = new ControlServer(host, describeHost('embedded', 'bench', () => session.client), join(dir, `${process.pid}.sock`));
+  const control = new ControlServer(host, { path: join(dir, `${process.pid}.sock`), info: describeHost('embedded', 'bench', () => session.client) });
   await control.start();
   return { manager, host, session, control, close: async () => (await control.close(), await manager.closeAll()) };
 }

@@ -166,6 +166,11 @@ function isExecutable(path: string): boolean {
 
 export class ConfigError extends Error {}
 
+/** A setting's own variable name (PTYJOBS_MAX_JOBS for maxJobs), whatever source gave its value. */
+export function settingName(key: keyof typeof SETTINGS): string {
+  return SETTINGS[key].env;
+}
+
 export type CliRequest = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; config: Config; warnings: string[] };
 
 /** Turns argv and env into a Config, or a help/version request; throws ConfigError naming the bad setting. */

@@ -20,7 +20,7 @@ async function startControlSocket(config: Config, host: JobHost, info: ReturnTyp
   const dir = resolveSocketDir(config.socketDir, process.env);
   try {
     ensureSocketDir(dir);
-    const control = new ControlServer(host, info, join(dir, `${process.pid}.sock`));
+    const control = new ControlServer(host, { path: join(dir, `${process.pid}.sock`), info });
     await control.start();
     return control;
   } catch (error) {
@@ -78,12 +78,12 @@ export async function serveOverHttp(config: Config, warnings: string[], version:
   let host: HostApi;
   let closeHost = async () => {};
   let onSession: ((session: Session) => () => void) | undefined;
-  const [{ RemoteHost }, { daemonSpawnArgs }, { newToken }, { serveHttp }] = await Promise.all([
-    import('./daemon/remote-host.js'), import('./cli/daemon.js'), import('./http/guard.js'), import('./mcp/http.js'),
+  const [{ DaemonFront }, { daemonSpawnArgs }, { newToken }, { serveHttp }] = await Promise.all([
+    import('./daemon/front.js'), import('./daemon/spawn-args.js'), import('./http/guard.js'), import('./mcp/http.js'),
   ]);
   if (config.shared) {
     ensureSocketDir(dir);
-    host = new RemoteHost({ config, version, dir, client: () => ({ name: 'http', version: '' }), spawnArgs: daemonSpawnArgs(argv.filter((arg) => !arg.startsWith('--http'))), warn: (m) => console.error(m) });
+    host = new DaemonFront({ config, version, dir, client: () => ({ name: 'http', version: '' }), spawnArgs: daemonSpawnArgs(argv.filter((arg) => !arg.startsWith('--http'))), warn: (m) => console.error(m) });
   } else {
     const manager = new JobManager(config);
     const jobHost = new JobHost(manager, config);
@@ -122,9 +122,9 @@ export async function serveFront(config: Config, warnings: string[], version: st
   for (const warning of warnings) console.error(warning);
   const dir = resolveSocketDir(config.socketDir, process.env);
   ensureSocketDir(dir);
-  const [{ RemoteHost }, { daemonSpawnArgs }] = await Promise.all([import('./daemon/remote-host.js'), import('./cli/daemon.js')]);
+  const [{ DaemonFront }, { daemonSpawnArgs }] = await Promise.all([import('./daemon/front.js'), import('./daemon/spawn-args.js')]);
   const sessionHolder: { session: Session | null } = { session: null };
-  const remote = new RemoteHost({
+  const remote = new DaemonFront({
     config, version, dir,
     client: () => sessionHolder.session?.client ?? { name: 'unknown', version: '' },
     spawnArgs: daemonSpawnArgs(argv),

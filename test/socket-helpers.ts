@@ -2,6 +2,8 @@
 // dir, the CLI run as a process, and the CLI run in a pty with a headless terminal standing in
 // for the person's (it answers queries, as a real one does).
 import { execFile } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import nodePty from 'node-pty';
@@ -27,14 +29,14 @@ export interface SocketHost {
 }
 
 /** A job host in this process with a control socket in `dir` (a fresh private one by default); one per dir. */
-export async function startSocketHost(dir = privateSocketDir(), env: Record<string, string> = {}): Promise<SocketHost> {
+export async function startSocketHost(dir = privateSocketDir(), env: Record<string, string> = {}, frameDeadlineMs?: number): Promise<SocketHost> {
   const config = makeConfig(env);
   const manager = new JobManager(config);
   const host = new JobHost(manager, config);
   const session = new Session();
   session.client = { name: 'test-agent', version: '1' };
   host.attachSession(session);
-  const control = new ControlServer(host, describeHost('embedded', 'test', () => session.client), join(dir, `${process.pid}.sock`));
+  const control = new ControlServer(host, { path: join(dir, `${process.pid}.sock`), info: describeHost('embedded', 'test', () => session.client), frameDeadlineMs });
   await control.start();
   return {
     host, manager, session, control, dir,
@@ -109,4 +111,25 @@ export class PersonTerminal {
       /* gone */
     }
   }
+}
+
+/** A --shared front (the built server as a process) with its own daemon in a private socket dir; close() stops both. */
+export async function connectFront(env: Record<string, string> = {}): Promise<{ client: Client; dir: string; close: () => Promise<void> }> {
+  const dir = privateSocketDir();
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8', SHELL: '/bin/bash', PTYJOBS_SOCKET_DIR: dir, PTYJOBS_SHARED: '1', PTYJOBS_KILL_GRACE_MS: '1000', PTYJOBS_WORKING_DIR: tempDir(), ...env },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'ptyjobs-test', version: '0' });
+  await client.connect(transport);
+  return {
+    client,
+    dir,
+    close: async () => {
+      await client.close().catch(() => undefined);
+      await runCli(dir, ['daemon', 'stop']);
+    },
+  };
 }

@@ -1,13 +1,16 @@
-// The CLI for people: ptyjobs ls | attach | watch | tail | kill | run | daemon. A thin client of
-// the job hosts' control sockets. Exit codes: 0 done or detached, the job's exit code when an attached
-// job ends, 2 usage (bad arguments, no such job, attach without a terminal), 3 the host went away.
+// The CLI for people: ptyjobs ls | attach | watch | tail | kill | run | daemon | web. A thin client
+// of the job hosts (RemoteHost over their control sockets). Exit codes: 0 done or detached, the
+// job's exit code when an attached job ends, 2 usage (bad arguments, no such job, attach without
+// a terminal, an unsafe socket dir), 3 the host went away.
 import { ConfigError, loadConfig } from '../config.js';
-import type { JobWire, KillResult, OutputResult, TailResult } from '../host/schema.js';
-import { formatKill } from '../mcp/format.js';
+import { JobError } from '../errors.js';
+import type { JobWire, KillResult } from '../host/schema.js';
 import { HostError } from '../socket/client.js';
-import { resolveSocketDir } from '../socket/dir.js';
-import { attach } from './attach.js';
-import { liveHosts, resolveJob, UsageError, type LiveHost } from './hosts.js';
+import { resolveSocketDir, SocketDirError } from '../socket/dir.js';
+import { liveHosts, PERSON_SESSION, resolveJob, type LiveHost } from '../socket/hosts.js';
+import { parseArgs, UsageError } from '../util/args.js';
+import { endedHow } from '../util/process.js';
+import { attach, EXIT_HOST_GONE } from './attach.js';
 
 type Command = 'ls' | 'attach' | 'watch' | 'tail' | 'kill' | 'web';
 
@@ -21,10 +24,12 @@ const HELP: Record<Command, string> = {
 };
 
 const EXIT_USAGE = 2;
-const EXIT_HOST_GONE = 3;
 const TAIL_DEFAULT_LINES = 20;
 /** People read whole results: the biggest a host gives. */
 const CLI_RESULT_BYTES = 256 * 1024;
+/** tail -f: how long one wait for new output lasts before it is made again. */
+const FOLLOW_WAIT_MS = 30_000;
+const warn = (message: string) => console.error(message);
 
 export async function runCli(argv: string[], version: string): Promise<number> {
   const [command, ...args] = argv as [Command | 'daemon' | 'run', ...string[]];
@@ -40,39 +45,30 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     const request = loadConfig([], process.env);
     if (request.kind !== 'serve') return 0;
     const dir = resolveSocketDir(request.config.socketDir, process.env);
-    hosts = await liveHosts(dir, version);
-    return await run(command, args, hosts, request.config.detachKey, dir, version);
+    if (command === 'web') return await web(args, dir, version);
+    hosts = await liveHosts(dir, version, warn);
+    return await run(command, args, hosts, request.config.detachKey);
   } catch (error) {
-    const message = (error as Error).message;
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      console.error(`ptyjobs ${command}: ${message}`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof HostError) {
-      console.error(`ptyjobs ${command}: ${message}`);
-      return error.code === 'host_gone' ? EXIT_HOST_GONE : error.code === 'unknown_job' || error.code === 'not_running' ? EXIT_USAGE : 1;
-    }
-    throw error;
+    return failed(command, error);
   } finally {
-    for (const host of hosts) host.connection.close();
+    for (const live of hosts) live.connection.close();
   }
 }
 
-/** Options of one command: flags with values, boolean flags, and the positional arguments. */
-function parseArgs(args: string[], valued: string[], booleans: string[], usage: string): { flags: Map<string, string>; positional: string[] } {
-  const flags = new Map<string, string>();
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (valued.includes(arg)) {
-      const value = args[++i];
-      if (value === undefined) throw new UsageError(`${arg} needs a value. ${usage}`);
-      flags.set(arg, value);
-    } else if (booleans.includes(arg)) flags.set(arg, '');
-    else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}. ${usage}`);
-    else positional.push(arg);
+/** One line on stderr and the exit code the error means. */
+export function failed(command: string, error: unknown): number {
+  const message = (error as Error).message;
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof SocketDirError) {
+    console.error(`ptyjobs ${command}: ${message}`);
+    return EXIT_USAGE;
   }
-  return { flags, positional };
+  if (error instanceof JobError || error instanceof HostError) {
+    console.error(`ptyjobs ${command}: ${message}`);
+    const code = error.code;
+    if (code === 'host_gone' || code === 'no_answer') return EXIT_HOST_GONE;
+    return code === 'unknown_job' || code === 'not_running' || code === 'invalid' || code === 'untrusted' ? EXIT_USAGE : 1;
+  }
+  throw error;
 }
 
 function oneJob(positional: string[], command: string): string {
@@ -80,58 +76,64 @@ function oneJob(positional: string[], command: string): string {
   return positional[0];
 }
 
-async function run(command: Command, args: string[], hosts: LiveHost[], detachKey: string, socketDir: string, version: string): Promise<number> {
+async function run(command: Exclude<Command, 'web'>, args: string[], hosts: LiveHost[], detachKey: string): Promise<number> {
   const usage = HELP[command].split('\n')[0];
   switch (command) {
     case 'ls': {
-      const { flags } = parseArgs(args, [], ['--json'], usage);
+      const { flags } = parseArgs(args, { switches: ['--json'] }, usage);
       return ls(hosts, flags.has('--json'));
     }
     case 'attach':
     case 'watch': {
-      const name = oneJob(parseArgs(args, [], [], usage).positional, command);
+      const name = oneJob(parseArgs(args, {}, usage).positional, command);
       if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(`${command} needs a terminal on stdin and stdout; use ptyjobs tail -f for a pipe.`);
-      const { host, job } = await resolveJob(hosts, name);
-      return attach(host.connection, job.job_id, { mode: command, detachKey });
+      const { live, job } = await resolveJob(hosts, name);
+      return attach(live, job.job_id, { mode: command, detachKey });
     }
     case 'tail': {
-      const { flags, positional } = parseArgs(args, ['-n'], ['-f'], usage);
+      const { flags, positional } = parseArgs(args, { valued: ['-n'], switches: ['-f'] }, usage);
       const lines = Number(flags.get('-n') ?? TAIL_DEFAULT_LINES);
       if (!Number.isInteger(lines) || lines < 1 || lines > 1000) throw new UsageError(`-n takes a number of lines from 1 to 1000. ${usage}`);
-      const { host, job } = await resolveJob(hosts, oneJob(positional, command));
-      return tail(host, job.job_id, lines, flags.has('-f'));
-    }
-    case 'web': {
-      const { flags } = parseArgs(args, ['--port'], ['--writable'], usage);
-      const port = Number(flags.get('--port') ?? 0);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number. ${usage}`);
-      for (const host of hosts) host.connection.close();
-      const { serveWeb } = await import('../web/server.js');
-      const web = await serveWeb({ port, writable: flags.has('--writable'), socketDir, version });
-      console.log(web.url);
-      console.error(`ptyjobs web: open the URL above (${flags.has('--writable') ? 'keys go to the jobs' : 'read-only'}); Ctrl-C stops it`);
-      await new Promise<void>((resolve) => {
-        for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve());
-      });
-      await web.close();
-      return 0;
+      const { live, job } = await resolveJob(hosts, oneJob(positional, command));
+      return tail(live, job.job_id, lines, flags.has('-f'));
     }
     case 'kill': {
-      const { flags, positional } = parseArgs(args, ['-s'], [], usage);
-      const { host, job } = await resolveJob(hosts, oneJob(positional, command));
-      const killed = await host.connection.request<KillResult>('kill', { job_id: job.job_id, ...(flags.has('-s') && { signal: flags.get('-s') }) });
-      console.log(formatKill(killed));
+      const { flags, positional } = parseArgs(args, { valued: ['-s'] }, usage);
+      const { live, job } = await resolveJob(hosts, oneJob(positional, command));
+      const killed = await live.host.kill(PERSON_SESSION, { job_id: job.job_id, ...(flags.has('-s') && { signal: flags.get('-s') }) });
+      console.log(killLine(live.label, killed));
       return 0;
     }
   }
 }
 
+function killLine(label: string, kill: KillResult): string {
+  const what = kill.result === 'killed' ? 'killed' : 'had already ended';
+  const survivors = kill.survivors.length ? `; ${kill.survivors.length} processes survived SIGKILL: ${kill.survivors.join(', ')}` : '';
+  return `${label}:${kill.job.job_id} ${what} (${endedHow(kill.job.exit_code, kill.job.signal)})${survivors}`;
+}
+
+async function web(args: string[], dir: string, version: string): Promise<number> {
+  const usage = HELP.web.split('\n')[0];
+  const { flags } = parseArgs(args, { valued: ['--port'], switches: ['--writable'] }, usage);
+  const port = Number(flags.get('--port') ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number. ${usage}`);
+  const { serveWeb } = await import('../web/server.js');
+  const server = await serveWeb({ port, writable: flags.has('--writable'), socketDir: dir, version });
+  console.log(server.url);
+  console.error(`ptyjobs web: open the URL above (${flags.has('--writable') ? 'keys go to the jobs' : 'read-only'}); Ctrl-C stops it`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve());
+  });
+  await server.close();
+  return 0;
+}
+
 async function ls(hosts: LiveHost[], json: boolean): Promise<number> {
   const rows: (JobWire & { host: { pid: number; kind: string; client: string | null } })[] = [];
   const labels: string[] = [];
-  for (const { connection, label } of hosts) {
-    const { jobs } = await connection.request<{ jobs: JobWire[] }>('jobs');
-    const info = connection.info;
+  for (const { host, info, label } of hosts) {
+    const { jobs } = await host.jobs(PERSON_SESSION);
     for (const job of jobs) {
       rows.push({ ...job, host: { pid: info.pid, kind: info.kind, client: info.client } });
       labels.push(`${label}:${job.job_id}`);
@@ -160,19 +162,19 @@ function age(startedAt: string): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-async function tail(host: LiveHost, jobId: string, lines: number, follow: boolean): Promise<number> {
-  const connection = host.connection;
-  const last = await connection.request<TailResult>('tail', { job_id: jobId, lines, max_bytes: CLI_RESULT_BYTES });
+/** The last lines; with -f, then everything the job prints until it has ended and all is read. */
+async function tail(live: LiveHost, jobId: string, lines: number, follow: boolean): Promise<number> {
+  const { host } = live;
+  const last = await host.tail(PERSON_SESSION, { job_id: jobId, lines, max_bytes: CLI_RESULT_BYTES });
   if (last.lines.length) console.log(last.lines.join('\n'));
   if (!follow) return 0;
-  // From the end on: wait for anything new, print it, until the job has ended and all is read.
-  let next = (await connection.request<OutputResult>('output', { job_id: jobId, since: Number.MAX_SAFE_INTEGER })).next;
+  let next = last.next;
   for (;;) {
-    const read = await connection.request<OutputResult>('output', { job_id: jobId, since: next, max_bytes: CLI_RESULT_BYTES });
+    const read = await host.output(PERSON_SESSION, { job_id: jobId, since: next, max_bytes: CLI_RESULT_BYTES });
     if (read.text) process.stdout.write(read.text);
     next = read.next;
     if (next < read.end) continue;
     if (read.job.status !== 'running') return 0;
-    await connection.request('wait', { job_id: jobId, pattern: '[\\s\\S]', since: next, timeout_ms: 30_000 });
+    await host.wait(PERSON_SESSION, { job_id: jobId, pattern: '[\\s\\S]', since: next, timeout_ms: FOLLOW_WAIT_MS });
   }
 }

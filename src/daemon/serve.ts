@@ -2,31 +2,19 @@
 // any front. It ends on `ptyjobs daemon stop` or SIGTERM (every job ended, as at shutdown), and
 // by itself after PTYJOBS_DAEMON_IDLE_S with no running job and no connected client.
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { settingName, type Config } from '../config.js';
 import { describeHost } from '../host/info.js';
 import { JobHost } from '../host/job-host.js';
 import { JobManager } from '../jobs/manager.js';
 import { DAEMON_SOCKET, ensureSocketDir, resolveSocketDir } from '../socket/dir.js';
-import { ControlServer } from '../socket/server.js';
+import { DAEMON_SETTINGS, HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
+import { ControlServer, type Handler } from '../socket/server.js';
 import { BoundedLog, DAEMON_LOG } from './log.js';
 
 /** How often idleness is checked. */
 const IDLE_CHECK_MS = 500;
 
-/** Host-level settings: the daemon's own, taken from the front that started it. */
-export const DAEMON_SETTINGS = ['maxJobs', 'maxOutputBytes', 'retentionS', 'scrollback', 'killGraceMs', 'daemonIdleS', 'shell'] as const;
 
-export interface DaemonStatus {
-  pid: number;
-  version: string;
-  started_at: string;
-  uptime_s: number;
-  jobs: number;
-  running: number;
-  clients: number;
-  log: string;
-  settings: Record<string, unknown>;
-}
 
 export async function serveDaemon(config: Config, version: string): Promise<void> {
   const dir = resolveSocketDir(config.socketDir, process.env);
@@ -60,16 +48,20 @@ export async function serveDaemon(config: Config, version: string): Promise<void
     running: manager.runningCount(),
     clients: control.clientCount,
     log: log.path,
-    settings: Object.fromEntries(DAEMON_SETTINGS.map((key) => [config.sources[key], config[key]])),
+    settings: Object.fromEntries(DAEMON_SETTINGS.map((key) => [settingName(key), config[key]])),
   });
-  const control = new ControlServer(host, info, join(dir, DAEMON_SOCKET), {
-    status: async () => status(),
+  const methods = new Map<string, Handler>([
+    [HOST_METHODS.daemonStatus, async () => status()],
     // Answered before the daemon goes, so the caller knows it was heard; it then waits for the pid.
-    shutdown: async () => {
-      setImmediate(() => void stop('daemon stop'));
-      return { stopping: true, pid: process.pid };
-    },
-  });
+    [
+      HOST_METHODS.daemonStop,
+      async () => {
+        setImmediate(() => void stop('daemon stop'));
+        return { stopping: true, pid: process.pid };
+      },
+    ],
+  ]);
+  const control = new ControlServer(host, { path: join(dir, DAEMON_SOCKET), info, methods });
   await control.start();
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
   say(`ptyjobs ${version} daemon ${process.pid} listening on ${control.path}`);

@@ -1,7 +1,8 @@
 // The job host's API: wire-shaped requests in, the objects tools send as structuredContent
-// out. Every front (MCP tools, the control socket, the CLI) adapts this; none decides
+// out. Every front (MCP tools, the control socket, the CLI, the web view, a --shared front)
+// is a client of it, in process (JobHost) or over the socket (RemoteHost); none decides
 // behaviour of its own.
-import type { KillResult, ListResult, OutputResult, ResizeResult, RunResult, StatusResult, TailResult } from './schema.js';
+import type { JobsResult, JobWire, KillResult, ListResult, OutputResult, ResizeResult, RunResult, StatusResult, TailResult } from './schema.js';
 import type { Session } from './session.js';
 
 export interface WaitArgs {
@@ -32,7 +33,20 @@ export interface InteractArgs {
   job_id: string;
   input?: string;
   keys?: string[];
+  /** false: multi-line input is typed as key presses, never as a bracketed paste. */
+  paste?: boolean;
   wait?: WaitArgs;
+}
+
+/** `finished`: every job that is not running. */
+export type ListFilter = 'running' | 'finished';
+
+export interface AttachArgs {
+  job_id: string;
+  /** attach: keys go to the job, which takes this terminal's size; watch: read-only. */
+  mode: 'attach' | 'watch';
+  cols?: number;
+  rows?: number;
 }
 
 export interface WaitHooks {
@@ -40,9 +54,31 @@ export interface WaitHooks {
   onProgress?: (elapsedMs: number, totalMs: number) => void;
 }
 
+/** Where a viewer's bytes go (a socket, a terminal), and how much it has not taken yet. */
+export interface ViewerSink {
+  write(data: Buffer): void;
+  /** Bytes written and not yet taken by the other side. */
+  readonly backlogBytes: number;
+  /** The job ended (or had ended): its last output was written before this. */
+  ended(job: JobWire): void;
+  /** The host went away (a remote host's connection closed). */
+  hostGone?(): void;
+}
+
+/** A person's view of a job's terminal. */
+export interface Viewer {
+  /** Bytes typed by the person (attach only). */
+  input(data: Buffer): void;
+  /** The person's terminal changed size (attach only). */
+  resize(cols: number, rows: number): void;
+  /** The sink has room again after falling behind. */
+  drained(): void;
+  detach(): void;
+}
+
 export interface HostApi {
   execute(session: Session, args: ExecuteArgs, hooks?: WaitHooks): Promise<RunResult>;
-  list(session: Session): Promise<ListResult>;
+  list(session: Session, args?: { status?: ListFilter }): Promise<ListResult>;
   status(session: Session, args: { job_id: string; lines?: number }): Promise<StatusResult>;
   tail(session: Session, args: { job_id: string; lines?: number; max_bytes?: number }): Promise<TailResult>;
   output(session: Session, args: { job_id: string; since?: number; max_bytes?: number }): Promise<OutputResult>;
@@ -50,4 +86,11 @@ export interface HostApi {
   wait(session: Session, args: WaitArgs & { job_id: string }, hooks?: WaitHooks): Promise<RunResult>;
   kill(session: Session, args: { job_id: string; signal?: string; grace_ms?: number }): Promise<KillResult>;
   resize(session: Session, args: { job_id: string; cols: number; rows: number }): Promise<ResizeResult>;
+  /** Every job, whole, for people (ls --json, the web page). */
+  jobs(session: Session): Promise<JobsResult>;
+  /**
+   * A person attaching to or watching a job: the terminal's state goes to `sink` at once, then
+   * live output; an ended job's last state, then `ended`.
+   */
+  attach(session: Session, args: AttachArgs, sink: ViewerSink): Promise<{ job: JobWire; viewer: Viewer }>;
 }

@@ -5,21 +5,24 @@ import type { Job } from '../jobs/job.js';
 import type { JobManager } from '../jobs/manager.js';
 import { hasProcfs, listeningPorts } from '../jobs/procfs.js';
 import { normalizeSignal } from '../jobs/signals.js';
-import { inputTaken, waitFor, type WaitConditions, type WaitOutcome, type WaitReference } from '../jobs/wait.js';
+import { inputTaken, waitFor, waitingForInput, type WaitConditions, type WaitOutcome, type WaitReference } from '../jobs/wait.js';
 import { scanEcho } from '../jobs/echo.js';
 import { encodeInput, encodeKey } from '../terminal/keys.js';
-import type { Screen } from '../terminal/screen.js';
-import { alignUtf8Start, completeUtf8Length, renderText, textLines } from '../terminal/text.js';
-import type { ExecuteArgs, HostApi, InteractArgs, WaitArgs, WaitHooks } from './api.js';
-import { COMMAND_MAX_CHARS, cutMiddle, DEFAULT_RESULT_BYTES, fitLines, fitResult, headTail, MATCH_MAX_CHARS, MAX_RESULT_BYTES, textBudget } from './budget.js';
-import type { JobWire, KillResult, ListResult, OutputResult, ResizeResult, RunResult, ScreenWire, StatusResult, TailResult } from './schema.js';
+import { alignUtf8Start, completeUtf8Length, renderText } from '../terminal/text.js';
+import type { AttachArgs, ExecuteArgs, HostApi, InteractArgs, ListFilter, ViewerSink, WaitArgs, WaitHooks } from './api.js';
+import { byteLength, cutMiddle, DEFAULT_RESULT_BYTES, fitLines, fitResult, MATCH_MAX_CHARS, MAX_RESULT_BYTES, textBudget } from './budget.js';
+import { newOutput } from './new-output.js';
+import type { JobsResult, JobWire, KillResult, ListResult, OutputResult, ResizeResult, RunResult, StatusResult, TailResult } from './schema.js';
 import type { Session } from './session.js';
+import { jobWire, screenWire } from './job-wire.js';
 import { ViewerHub } from './viewers.js';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 export const DEFAULT_STATUS_LINES = 10;
 export const DEFAULT_TAIL_LINES = 50;
 
+/** Bytes a text line of `list` takes besides the job's fields (its share of the text block). */
+const LIST_LINE_BYTES = 60;
 /** Interact without a wait settles until the program is back at its prompt or output is quiet. */
 const SETTLE: WaitConditions = { input: true, idleMs: 150, idleWaitsForPendingKeys: true, timeoutMs: 1500 };
 /** The most one interact types (the pty takes it as the program reads). */
@@ -54,34 +57,38 @@ export class JobHost implements HostApi {
   }
 
   async execute(session: Session, args: ExecuteArgs, hooks: WaitHooks = {}): Promise<RunResult> {
-    const conditions = args.wait ? this.conditions(args.wait) : null;
+    const conditions = args.wait ? this.conditions(session, args.wait) : null;
     const client = session.client.name === 'unknown' ? undefined : `${session.client.name} ${session.client.version}`.trim();
     const place = session.place;
     const job = this.manager.start({
       command: args.command, cwd: args.cwd, env: args.env, name: args.name, cols: args.cols, rows: args.rows, timeoutS: args.timeout_s, client,
       ...(place && { baseEnv: place.env, baseCwd: place.cwd }),
     });
+    this.viewers.started(job);
     if (!conditions) return { job: jobWire(job) };
     const outcome = await waitFor(job, conditions.conditions, { offset: 0, rows: new Set(), typed: null }, this.waitHooks(hooks, conditions.conditions.timeoutMs));
-    return this.runResult(session, job, outcome, { from: 0, echo: null }, conditions);
+    return this.runResult(session, job, outcome, null, conditions);
   }
 
-  /** Every job, whole, for people (ls --json); agents get list, within the budget. */
-  jobs(): JobWire[] {
-    return this.manager.list().map((job) => job.info());
+  async jobs(_session: Session): Promise<JobsResult> {
+    return { jobs: this.manager.list().map((job) => job.info()) };
   }
 
-  async list(_session: Session): Promise<ListResult> {
-    const jobs = this.manager.list().map(jobWire);
+  /** Running jobs first, all of them; finished ones, newest first, fill what the budget leaves. */
+  async list(_session: Session, args: { status?: ListFilter } = {}): Promise<ListResult> {
+    const all = this.manager.list();
+    const running = all.filter((job) => job.status === 'running');
+    const finished = all.filter((job) => job.status !== 'running');
+    const wanted = args.status === 'running' ? running : args.status === 'finished' ? finished : [...running, ...finished];
     const budget = textBudget(DEFAULT_RESULT_BYTES);
     const kept: JobWire[] = [];
     let used = 0;
-    for (const job of jobs) {
-      used += JSON.stringify(job).length + 60; // and its line in the text block
-      if (used > budget) break;
+    for (const job of wanted.map(jobWire)) {
+      used += byteLength(job) + LIST_LINE_BYTES;
+      if (used > budget && kept.length > 0) break;
       kept.push(job);
     }
-    return kept.length < jobs.length ? { jobs: kept, omitted_jobs: jobs.length - kept.length } : { jobs: kept };
+    return kept.length < wanted.length ? { jobs: kept, omitted_jobs: wanted.length - kept.length } : { jobs: kept };
   }
 
   async status(_session: Session, args: { job_id: string; lines?: number }): Promise<StatusResult> {
@@ -98,35 +105,55 @@ export class JobHost implements HostApi {
     const job = this.manager.get(args.job_id);
     const screen = await job.snapshot();
     const ports = this.ports(job);
-    const resultBytes = clampBudget(args.max_bytes);
+    const resultBytes = resultBudget(args.max_bytes);
     const fullScreen = screen.alternate_screen || screen.drawing;
+    const next = job.log.end;
     return fitResult(resultBytes, (allowance) => {
-      // The text block shows the screen of a full-screen program, else the lines: each gets the allowance.
-      const { lines, omitted } = fitLines(job.screen.lastLines(args.lines ?? DEFAULT_TAIL_LINES), fullScreen ? allowance / 4 : allowance);
-      return { job: jobWire(job), lines, ...(omitted > 0 && { omitted_lines: omitted }), screen: screenWire(screen, fullScreen ? allowance : 0), ports };
+      // The text block shows the screen of a full-screen program, else the lines: the screen comes first.
+      const screenWired = screenWire(screen, fullScreen ? allowance : 0);
+      const linesAllowance = fullScreen ? Math.max(256, allowance - byteLength(screenWired.lines ?? [])) : allowance;
+      const { lines, omitted } = fitLines(job.screen.lastLines(args.lines ?? DEFAULT_TAIL_LINES), linesAllowance);
+      return { job: jobWire(job), lines, ...(omitted > 0 && { omitted_lines: omitted }), screen: screenWired, ports, next };
     });
   }
 
+  /**
+   * Reads the log from `since`: as much as renders to at most `max_bytes` bytes of text (line
+   * endings and escape sequences shrink it, tabs and invalid bytes grow it), never ending inside
+   * a character or a CRLF.
+   */
   async output(_session: Session, args: { job_id: string; since?: number; max_bytes?: number }): Promise<OutputResult> {
     const job = this.manager.get(args.job_id);
-    const resultBytes = clampBudget(args.max_bytes);
-    return fitResult(resultBytes, (allowance) => {
-      const slice = job.log.read(Math.floor(args.since ?? 0), allowance);
+    const maxBytes = Math.min(MAX_RESULT_BYTES, args.max_bytes ?? textBudget(DEFAULT_RESULT_BYTES));
+    const since = Math.floor(args.since ?? 0);
+    const read = (take: number) => {
+      const slice = job.log.read(since, take);
       let bytes = slice.bytes;
       // Do not end inside a character or a CRLF; the cut bytes come with the next read.
       if (slice.end < job.log.end) {
         bytes = bytes.subarray(0, completeUtf8Length(bytes));
-        if (bytes.length > 1 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
+        if (bytes.length > 1 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
       }
       const text = renderText(slice.dropped > 0 ? alignUtf8Start(bytes) : bytes);
-      return { job: jobWire(job), text, next: slice.start + bytes.length, end: job.log.end, dropped_bytes: slice.dropped };
-    });
+      return { text, next: slice.start + bytes.length, dropped: slice.dropped, whole: slice.end >= job.log.end };
+    };
+    let take = maxBytes;
+    let best: ReturnType<typeof read> | null = null;
+    for (let attempt = 0; attempt < OUTPUT_FIT_ATTEMPTS; attempt++) {
+      const attemptRead = read(take);
+      const size = Buffer.byteLength(attemptRead.text);
+      if (size <= maxBytes && (!best || attemptRead.next > best.next)) best = attemptRead;
+      if (size === maxBytes || (size < maxBytes && attemptRead.whole)) break;
+      take = Math.max(1, take + maxBytes - size);
+    }
+    best ??= read(1);
+    return { job: jobWire(job), text: best.text, next: best.next, end: job.log.end, dropped_bytes: best.dropped };
   }
 
   async interact(session: Session, args: InteractArgs, hooks: WaitHooks = {}): Promise<RunResult> {
     const job = this.manager.get(args.job_id);
     if (job.status !== 'running') throw notRunning(job.id, job.status);
-    const conditions = args.wait ? this.conditions(args.wait) : null;
+    const conditions = args.wait ? this.conditions(session, args.wait) : null;
     const modes = job.screen.modes;
     const keys = (args.keys ?? []).map((name) => {
       try {
@@ -141,28 +168,31 @@ export class JobHost implements HostApi {
     const before = await job.snapshot();
     const reference: WaitReference = { offset: job.log.end, rows: new Set(before.lines), typed: typed || null };
     job.markWrite();
-    if (typed) job.write(encodeInput(typed, modes.bracketedPaste));
+    if (typed) job.write(encodeInput(typed, modes.bracketedPaste && args.paste !== false));
     // Each key is a key press of its own, after the program has read what came before.
     for (const [index, key] of keys.entries()) {
       if (typed || index > 0) await inputTaken(job);
       if (job.status !== 'running') break;
       job.write(key);
     }
-    const outcome = await waitFor(job, conditions?.conditions ?? SETTLE, reference, this.waitHooks(hooks, conditions?.conditions.timeoutMs ?? SETTLE.timeoutMs));
-    const result = await this.runResult(session, job, conditions ? outcome : null, { from: reference.offset, echo: typed || null }, conditions);
+    const settle = conditions?.conditions ?? SETTLE;
+    const outcome = await waitFor(job, settle, reference, this.waitHooks(hooks, settle.timeoutMs));
+    const result = await this.runResult(session, job, conditions ? outcome : null, { at: reference.offset, typed }, conditions);
     const queued = job.status === 'running' ? job.queuedInputBytes : 0;
-    return queued > 0 ? { ...result, queued_input_bytes: queued } : result;
+    // A settle that ended on quiet output or its bound while the program is not at a prompt says so.
+    const gaveUp = !conditions && job.status === 'running' && (outcome.reason === 'idle' || outcome.reason === 'timeout') && waitingForInput(job) === false;
+    return { ...result, ...(queued > 0 && { queued_input_bytes: queued }), ...(gaveUp && { still_running: true }) };
   }
 
   async wait(session: Session, args: WaitArgs & { job_id: string }, hooks: WaitHooks = {}): Promise<RunResult> {
     const job = this.manager.get(args.job_id);
-    const conditions = this.conditions(args);
+    const conditions = this.conditions(session, args);
     const cursor = session.cursor(job.id);
     const since = args.since === undefined ? cursor.shownTo : Math.floor(args.since);
     // With an explicit offset, screen rows from before it cannot be told apart: only output counts.
     const reference: WaitReference = { offset: since, rows: args.since === undefined ? cursor.shownRows : null, typed: null };
     const outcome = await waitFor(job, conditions.conditions, reference, this.waitHooks(hooks, conditions.conditions.timeoutMs));
-    return this.runResult(session, job, outcome, { from: since, echo: null }, conditions);
+    return this.runResult(session, job, outcome, null, conditions);
   }
 
   async kill(_session: Session, args: { job_id: string; signal?: string; grace_ms?: number }): Promise<KillResult> {
@@ -173,17 +203,26 @@ export class JobHost implements HostApi {
 
   async resize(_session: Session, args: { job_id: string; cols: number; rows: number }): Promise<ResizeResult> {
     const job = this.manager.get(args.job_id);
-    job.resize(args.cols, args.rows);
-    this.viewers.agentResized(job.id, args.cols, args.rows);
-    await waitFor(job, RESIZE_REDRAW, { offset: job.log.end, rows: null, typed: null });
+    if (job.status !== 'running') throw notRunning(job.id, job.status);
+    const applied = this.viewers.agentResize(job, { cols: args.cols, rows: args.rows });
+    if (applied) await waitFor(job, RESIZE_REDRAW, { offset: job.log.end, rows: null, typed: null });
     const screen = await job.snapshot();
-    return fitResult(DEFAULT_RESULT_BYTES, (allowance) => ({ job: jobWire(job), screen: screenWire(screen, allowance) }));
+    const pending = applied ? {} : { pending_size: { cols: args.cols, rows: args.rows } };
+    return fitResult(DEFAULT_RESULT_BYTES, (allowance) => ({ job: jobWire(job), screen: screenWire(screen, allowance), ...pending }));
+  }
+
+  async attach(_session: Session, args: AttachArgs, sink: ViewerSink) {
+    const job = this.manager.get(args.job_id);
+    const size = args.mode === 'attach' && args.cols && args.rows ? { cols: args.cols, rows: args.rows } : null;
+    const viewer = await this.viewers.attach(job, args.mode, size, sink);
+    return { job: jobWire(job), viewer };
   }
 
   /** Validates a Wait and applies the default timeout and the ceiling. */
-  private conditions(wait: WaitArgs): { conditions: WaitConditions; cappedFromMs: number | null; lines: number | undefined } {
+  private conditions(session: Session, wait: WaitArgs): { conditions: WaitConditions; cappedFromMs: number | null; cap: number; lines: number | undefined } {
     const requested = wait.timeout_ms ?? DEFAULT_WAIT_TIMEOUT_MS;
-    const conditions: WaitConditions = { timeoutMs: Math.min(requested, this.settings.maxWaitMs) };
+    const cap = Math.min(this.settings.maxWaitMs, session.maxWaitMs ?? Infinity);
+    const conditions: WaitConditions = { timeoutMs: Math.min(requested, cap) };
     if (wait.pattern !== undefined) {
       try {
         conditions.pattern = new RegExp(wait.pattern, 'm');
@@ -198,7 +237,7 @@ export class JobHost implements HostApi {
     if (!conditions.pattern && conditions.idleMs === undefined && !conditions.exit && !conditions.input && conditions.port === undefined) {
       throw new JobError('A wait needs at least one condition: pattern, idle_ms, exit, input or port (timeout_ms only bounds it).');
     }
-    return { conditions, cappedFromMs: requested > this.settings.maxWaitMs ? requested : null, lines: wait.lines };
+    return { conditions, cappedFromMs: requested > cap ? requested : null, cap, lines: wait.lines };
   }
 
   private waitHooks(hooks: WaitHooks, totalMs: number) {
@@ -211,17 +250,21 @@ export class JobHost implements HostApi {
     return listeningPorts(job.processes().map((p) => p.pid));
   }
 
-  /** The result of execute+wait, interact and wait: what is new since `from`, within the budget. */
+  /**
+   * The result of execute+wait, interact and wait: everything the job printed since this
+   * client's previous such result (the echo of `input` left out), within the budget.
+   */
   private async runResult(
     session: Session,
     job: Job,
     outcome: WaitOutcome | null,
-    range: { from: number; echo: string | null },
-    conditions: { cappedFromMs: number | null; lines: number | undefined } | null,
+    input: { at: number; typed: string } | null,
+    conditions: { cappedFromMs: number | null; cap: number; lines: number | undefined } | null,
   ): Promise<RunResult> {
     const screen = await job.snapshot();
     const end = job.log.end;
-    const from = range.echo ? range.from + scanEcho(job.log.read(range.from).bytes, range.echo).bytes : range.from;
+    const from = session.cursor(job.id).shownTo;
+    const echoEnd = input ? input.at + (input.typed ? scanEcho(job.log.read(input.at).bytes, input.typed).bytes : 0) : 0;
     const fullScreen = screen.alternate_screen || screen.drawing;
     session.shown(job.id, end, screen.lines);
     const waitFields = outcome
@@ -229,67 +272,22 @@ export class JobHost implements HostApi {
           reason: outcome.reason,
           ...(outcome.match !== undefined && { match: cutMiddle(outcome.match, MATCH_MAX_CHARS) }),
           ...(outcome.port !== undefined && { port: outcome.port }),
-          ...(outcome.reason === 'timeout' && conditions?.cappedFromMs != null && { timeout_capped_ms: this.settings.maxWaitMs }),
+          ...(outcome.reason === 'timeout' && conditions?.cappedFromMs != null && { timeout_capped_ms: conditions.cap }),
         }
       : {};
     return fitResult(DEFAULT_RESULT_BYTES, (allowance) => {
       // A full-screen program's output is cursor-addressed noise: its screen says it all.
-      const output = fullScreen ? { output: '', next: end } : newOutput(job, from, end, allowance, conditions?.lines);
-      return { job: jobWire(job), ...waitFields, ...output, screen: screenWire(screen, fullScreen ? allowance : 0) };
+      const shown = fullScreen ? { output: '' } : newOutput(job.log, { from, end, ...(input && { input: { at: input.at, echoEnd } }) }, allowance, conditions?.lines);
+      return { job: jobWire(job), ...waitFields, ...shown, next: end, screen: screenWire(screen, fullScreen ? allowance : 0) };
     });
   }
 }
 
-function clampBudget(maxBytes: number | undefined): number {
-  return Math.min(MAX_RESULT_BYTES, Math.max(1024, maxBytes ?? DEFAULT_RESULT_BYTES));
+/** The budget of each representation of a tail: the default, or the bytes of text asked for. */
+function resultBudget(maxBytes: number | undefined): number {
+  return maxBytes === undefined ? DEFAULT_RESULT_BYTES : Math.min(MAX_RESULT_BYTES, maxBytes) + (DEFAULT_RESULT_BYTES - textBudget(DEFAULT_RESULT_BYTES));
 }
 
-export function jobWire(job: Job): JobWire {
-  const info = job.info();
-  return { ...info, command: cutMiddle(info.command, COMMAND_MAX_CHARS), name: info.name === null ? null : cutMiddle(info.name, COMMAND_MAX_CHARS) };
-}
-
-/** The screen for a result; its rows only when the text shows them (`allowance` > 0). */
-export function screenWire(screen: Screen, allowance: number): ScreenWire {
-  const { lines, ...meta } = screen;
-  if (allowance <= 0) return meta;
-  // Keep the rows around the cursor when they do not all fit.
-  const fitted = fitLines(lines.slice(0, Math.max(screen.cursor.row + 1, Math.min(lines.length, screen.rows))), allowance);
-  return { lines: fitted.lines, ...(fitted.omitted > 0 && { omitted_rows: fitted.omitted }), ...meta };
-}
-
-/** A line saying which bytes a result left out and which `output` call reads what is still held. */
-function omittedMarker(job: Job, from: number, to: number): string {
-  const readable = Math.max(from, job.log.start);
-  const read = to > readable ? `: output since=${readable} max_bytes=${to - readable} reads ${readable > from ? 'what the ring kept of ' : ''}them` : ' (dropped by the ring)';
-  return `[… ${to - from} bytes not shown${read} …]\n`;
-}
-
-/**
- * Readable output from `from` to `end` within `allowance` bytes: all of it, or its head and
- * tail with a marker between, or (`lines`) its last lines.
- */
-function newOutput(job: Job, from: number, end: number, allowance: number, lines: number | undefined): Pick<RunResult, 'output' | 'next' | 'omitted'> {
-  const held = Math.max(from, job.log.start);
-  const render = (start: number, stop: number) => {
-    const bytes = job.log.read(start, stop - start).bytes;
-    return renderText(start > from ? alignUtf8Start(bytes) : bytes);
-  };
-  const cut = (shownFrom: number, body: string) => ({ output: omittedMarker(job, from, shownFrom) + body, next: end, omitted: { from, to: shownFrom } });
-  if (lines !== undefined) {
-    const shownFrom = Math.max(held, job.log.tailOffset(lines, allowance));
-    const kept = fitLines(textLines(render(shownFrom, end)).slice(-lines), allowance).lines;
-    const body = kept.map((line) => `${line}\n`).join('');
-    return shownFrom > from ? cut(shownFrom, body) : { output: body, next: end };
-  }
-  if (end - held <= allowance) return held > from ? cut(held, render(held, end)) : { output: render(from, end), next: end };
-  const tailStart = end - alignUtf8Start(job.log.read(end - allowance, allowance).bytes).length;
-  // Bytes the ring dropped leave no head worth showing: then only the tail.
-  if (held > from) return cut(tailStart, render(tailStart, end));
-  const { head } = headTail(allowance);
-  const headEnd = from + completeUtf8Length(job.log.read(from, head).bytes);
-  const tailFrom = Math.max(tailStart, end - (allowance - head));
-  const tailAligned = end - alignUtf8Start(job.log.read(tailFrom, end - tailFrom).bytes).length;
-  const text = `${render(from, headEnd)}\n${omittedMarker(job, headEnd, tailAligned)}${render(tailAligned, end)}`;
-  return { output: text, next: end, omitted: { from: headEnd, to: tailAligned } };
-}
+const CR = 0x0d;
+/** Reads `output` makes to fill its text allowance (each renders what it read). */
+const OUTPUT_FIT_ATTEMPTS = 6;

@@ -26,6 +26,8 @@ export class Session {
   client: ClientIdentity = { name: 'unknown', version: '' };
   /** Set for fronts of a shared daemon; embedded clients use the server's own. */
   place: ClientPlace | null = null;
+  /** A front's own wait ceiling (its client's request timeout), when it said one. */
+  maxWaitMs: number | null = null;
 
   /** This client's cursor on a job; a job it has not seen yet starts at its first byte. */
   cursor(jobId: string): JobCursor {

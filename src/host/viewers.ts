@@ -1,31 +1,19 @@
 // People attached to or watching a job's terminal. A viewer starts from a snapshot of the
 // terminal's state (scrollback, screen, modes: never a replay of raw output), then gets live
-// output. A viewer that cannot keep up is skipped ahead to a fresh snapshot; it never slows the
-// job. While people are attached, the job has the size of the latest one's terminal, and gets
-// the agent's size back when the last leaves; watchers never resize.
-import { notRunning } from '../errors.js';
+// output; a job that has ended shows its last state. A viewer that cannot keep up is skipped
+// ahead to a fresh snapshot; it never slows the job. One function decides a job's size (as
+// tmux's window-size latest): the latest attached person's while anyone is attached, else the
+// agent's; an agent's resize meanwhile is kept for when the last person leaves. Watchers never
+// resize.
 import type { Job } from '../jobs/job.js';
 import type { JobManager } from '../jobs/manager.js';
-
-/** Where a viewer's bytes go (a socket), and how much it has not taken yet. */
-export interface ViewerSink {
-  write(data: Buffer): void;
-  /** Bytes written and not yet taken by the other side. */
-  readonly backlogBytes: number;
-  /** The job ended: the last output was written before this. */
-  ended(job: Job): void;
-}
+import type { Viewer, ViewerSink } from './api.js';
+import { jobWire } from './job-wire.js';
 
 export type ViewerMode = 'attach' | 'watch';
-
-export interface Viewer {
-  /** Keys typed by the person (attach only). */
-  input(data: Buffer): void;
-  /** The person's terminal changed size (attach only). */
-  resize(cols: number, rows: number): void;
-  /** Called when the sink has room again after falling behind. */
-  drained(): void;
-  detach(): void;
+interface Size {
+  cols: number;
+  rows: number;
 }
 
 /** A viewer that has this much unsent output is behind: it is redrawn when it catches up. */
@@ -49,27 +37,39 @@ const SNAPSHOT_PREFIX = '\x1b[!p\x1b[H\x1b[2J';
 
 interface JobViewers {
   viewers: Set<ViewerState>;
-  /** The size the job had before people attached (what the agent set). */
-  agentSize: { cols: number; rows: number } | null;
+  /** The size the agent gave the job (at execute, or by resize): the job's whenever no person is attached. */
+  agentSize: Size;
 }
 
 interface ViewerState {
   mode: ViewerMode;
-  size: { cols: number; rows: number } | null;
+  size: Size | null;
   attachedAt: number;
 }
 
 export class ViewerHub {
   private readonly byJob = new Map<string, JobViewers>();
 
-  constructor(private readonly manager: JobManager) {}
+  constructor(manager: JobManager) {
+    manager.onEvict((jobId) => this.byJob.delete(jobId));
+  }
 
-  /** Starts a viewer: the snapshot goes to `sink` at once, live output after it. */
-  async attach(jobId: string, mode: ViewerMode, size: { cols: number; rows: number } | null, sink: ViewerSink): Promise<Viewer> {
-    const job = this.manager.get(jobId);
-    if (mode === 'attach' && job.status !== 'running') throw notRunning(job.id, job.status);
-    const entry = this.byJob.get(job.id) ?? { viewers: new Set(), agentSize: null };
-    this.byJob.set(job.id, entry);
+  /** A job started: its size is the agent's until a person attaches. */
+  started(job: Job): void {
+    this.byJob.set(job.id, { viewers: new Set(), agentSize: { cols: job.cols, rows: job.rows } });
+  }
+
+  /** The agent resizes: applied now unless a person is attached (then kept for later). Returns whether it applied. */
+  agentResize(job: Job, size: Size): boolean {
+    const entry = this.entry(job);
+    entry.agentSize = size;
+    this.applySize(job, entry);
+    return !this.attachedPeople(entry).length;
+  }
+
+  /** Starts a viewer: the snapshot goes to `sink` at once, live output after it (an ended job: then `ended`). */
+  async attach(job: Job, mode: ViewerMode, size: Size | null, sink: ViewerSink): Promise<Viewer> {
+    const entry = this.entry(job);
     const state: ViewerState = { mode, size: mode === 'attach' ? size : null, attachedAt: Date.now() };
     entry.viewers.add(state);
     job.viewers = entry.viewers.size;
@@ -135,7 +135,7 @@ export class ViewerHub {
       if (job.status === 'running' || closed) return;
       sendNew();
       detach();
-      sink.ended(job);
+      sink.ended(jobWire(job));
     });
     const detach = () => {
       if (closed) return;
@@ -146,13 +146,12 @@ export class ViewerHub {
       stopChange();
       entry.viewers.delete(state);
       job.viewers = entry.viewers.size;
-      if (entry.viewers.size === 0) this.byJob.delete(job.id);
       this.applySize(job, entry);
     };
     await snapshot();
-    if (job.status !== 'running') {
+    if (job.status !== 'running' && !closed) {
       detach();
-      sink.ended(job);
+      sink.ended(jobWire(job));
     }
     return {
       input: (data) => {
@@ -171,19 +170,21 @@ export class ViewerHub {
     };
   }
 
-  /** The agent resized the job: that is the size it gets back when people leave. */
-  agentResized(jobId: string, cols: number, rows: number): void {
-    const entry = this.byJob.get(jobId);
-    if (entry?.agentSize) entry.agentSize = { cols, rows };
+  private entry(job: Job): JobViewers {
+    let entry = this.byJob.get(job.id);
+    if (!entry) this.byJob.set(job.id, (entry = { viewers: new Set(), agentSize: { cols: job.cols, rows: job.rows } }));
+    return entry;
   }
 
-  /** The latest attached person's size while anyone is attached, else the agent's. */
+  /** People attached (not watching), the latest first. */
+  private attachedPeople(entry: JobViewers): ViewerState[] {
+    return [...entry.viewers].filter((viewer) => viewer.size !== null).sort((a, b) => b.attachedAt - a.attachedAt);
+  }
+
+  /** The one rule for a job's size: the latest attached person's while anyone is attached, else the agent's. */
   private applySize(job: Job, entry: JobViewers): void {
     if (job.status !== 'running') return;
-    const attached = [...entry.viewers].filter((viewer) => viewer.size !== null).sort((a, b) => b.attachedAt - a.attachedAt);
-    const wanted = attached[0]?.size ?? entry.agentSize;
-    if (attached.length > 0 && entry.agentSize === null) entry.agentSize = { cols: job.cols, rows: job.rows };
-    if (attached.length === 0) entry.agentSize = null;
-    if (wanted && (wanted.cols !== job.cols || wanted.rows !== job.rows)) job.resize(wanted.cols, wanted.rows);
+    const wanted = this.attachedPeople(entry)[0]?.size ?? entry.agentSize;
+    if (wanted.cols !== job.cols || wanted.rows !== job.rows) job.resize(wanted.cols, wanted.rows);
   }
 }

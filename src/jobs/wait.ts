@@ -234,3 +234,10 @@ export async function inputTaken(job: Job): Promise<void> {
     if (woke && job.queuedInputBytes === 0 && inputState(job.pid) === 'ready') return;
   }
 }
+
+/** Whether the program is blocked waiting for terminal input now (null: /proc cannot tell). */
+export function waitingForInput(job: Job): boolean | null {
+  if (!hasProcfs || job.status !== 'running') return null;
+  const state = inputState(job.pid);
+  return state === 'unknown' ? null : state === 'ready';
+}

@@ -1,7 +1,7 @@
 // The compact text a model reads in each tool result, made from the structured result (which
-// the host has already fitted to the budget): no runs of blank rows, the command line only
-// where it says something new, no cutting here.
-import type { KillResult, ListResult, OutputResult, ResizeResult, RunResult, ScreenWire, StatusResult, TailResult, JobWire } from '../host/schema.js';
+// the host has already fitted to the budget): no runs of blank rows, a job's command line only
+// the first time this client is shown the job (and in list and status), no cutting here.
+import type { JobWire, KillResult, ListResult, OutputResult, ResizeResult, RunResult, ScreenWire, StatusResult, TailResult } from '../host/schema.js';
 
 /** Runs of this many blank rows or more are shown as one marker line. */
 const BLANK_RUN_MIN = 3;
@@ -16,7 +16,7 @@ function jobState(job: JobWire): string {
   return state + (job.viewers > 0 ? `, ${job.viewers} watching` : '');
 }
 
-/** `j2 [web] running, pid 4242: npm run dev`; without the command where the caller knows it. */
+/** `j2 [web] running, pid 4242: npm run dev`; without the pid and command where the reader knows them. */
 export function formatJob(job: JobWire, withCommand = true): string {
   const name = job.name ? ` [${job.name}]` : '';
   const command = withCommand ? `, pid ${job.pid}: ${job.command.replace(/\s*\n\s*/g, ' ⏎ ')}` : '';
@@ -26,7 +26,7 @@ export function formatJob(job: JobWire, withCommand = true): string {
 export function formatScreen(screen: ScreenWire): string {
   const kind = screen.alternate_screen ? ' (full-screen app)' : screen.drawing ? ' (drawn screen)' : '';
   const header = `screen ${screen.cols}x${screen.rows}${kind}, cursor row ${screen.cursor.row} col ${screen.cursor.col}:`;
-  const rows: string[] = screen.omitted_rows ? [`[… ${screen.omitted_rows} rows not shown: tail max_bytes=… shows them]`] : [];
+  const rows: string[] = screen.omitted_rows ? [`[… ${screen.omitted_rows} rows not shown: tail max_bytes=262144 shows them]`] : [];
   let blank = 0;
   const flushBlank = () => {
     if (blank >= BLANK_RUN_MIN) rows.push(`[${blank} blank rows]`);
@@ -40,6 +40,7 @@ export function formatScreen(screen: ScreenWire): string {
       rows.push(line);
     }
   }
+  if (screen.lines?.length === 0) rows.push('(blank)');
   return [header, ...rows].join('\n');
 }
 
@@ -66,52 +67,70 @@ function formatReason(run: RunResult): string | null {
   }
 }
 
-/** execute, interact and wait. */
-export function formatRun(run: RunResult, options: { started?: boolean } = {}): string {
-  const lines = [options.started ? `started ${formatJob(run.job)}` : formatJob(run.job, false)];
-  const reason = formatReason(run);
-  if (reason) lines.push(reason);
-  if (run.screen?.lines) lines.push(formatScreen(run.screen));
-  else if (run.output !== undefined) lines.push(run.output === '' ? 'output: (none)' : `output:\n${run.output}`);
-  if (run.queued_input_bytes) lines.push(`[${run.queued_input_bytes} bytes of input not yet read by the program; they are sent as it reads]`);
-  return lines.join('\n');
-}
-
-export function formatList(list: ListResult): string {
-  if (list.jobs.length === 0) return 'no jobs';
-  const more = list.omitted_jobs ? [`[… ${list.omitted_jobs} older jobs not shown]`] : [];
-  return [...list.jobs.map((job) => formatJob(job)), ...more].join('\n');
-}
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 function portsLine(ports: number[]): string[] {
   return ports.length ? [`listening on ${ports.join(', ')}`] : [];
 }
 
 function omittedLines(count: number | undefined): string[] {
-  return count ? [`[… ${count} earlier lines not shown]`] : [];
+  return count ? [`[… ${plural(count, 'earlier line')} not shown]`] : [];
 }
 
-export function formatStatus(status: StatusResult): string {
-  return [formatJob(status.job), ...portsLine(status.ports), ...omittedLines(status.omitted_lines), ...status.tail].join('\n');
-}
+/** The text of each result for one client, which remembers the jobs whose command it was shown. */
+export class Formatter {
+  private readonly named = new Set<string>();
 
-export function formatTail(tail: TailResult): string {
-  // The screen repeats the lines unless a full-screen app draws something else.
-  const body = tail.screen.lines ? [formatScreen(tail.screen)] : tail.lines.length ? [...omittedLines(tail.omitted_lines), ...tail.lines] : ['(no output)'];
-  return [formatJob(tail.job), ...portsLine(tail.ports), ...body].join('\n');
-}
+  /** The job's line: with its command the first time this client sees the job. */
+  private job(job: JobWire, always = false): string {
+    const first = !this.named.has(job.job_id);
+    this.named.add(job.job_id);
+    return formatJob(job, always || first);
+  }
 
-export function formatOutput(output: OutputResult): string {
-  const more = output.next < output.end ? `; more: output since=${output.next}` : '';
-  const dropped = output.dropped_bytes ? `${output.dropped_bytes} earlier bytes were dropped by the ring; ` : '';
-  return `${formatJob(output.job, false)}\n[${dropped}next ${output.next}${more}]\n${output.text}`;
-}
+  /** execute, interact and wait. */
+  run(run: RunResult, options: { started?: boolean } = {}): string {
+    const lines = [options.started ? `started ${this.job(run.job, true)}` : this.job(run.job)];
+    const reason = formatReason(run);
+    if (reason) lines.push(reason);
+    if (run.still_running) lines.push('still running, no prompt yet: wait to see more');
+    if (run.screen?.lines) lines.push(formatScreen(run.screen));
+    else if (run.output !== undefined) lines.push(run.output === '' ? 'output: (none)' : `output:\n${run.output}`);
+    if (run.queued_input_bytes) lines.push(`[${run.queued_input_bytes} bytes of input not yet read by the program; they are sent as it reads]`);
+    return lines.join('\n');
+  }
 
-export function formatKill(kill: KillResult): string {
-  const survivors = kill.survivors.length ? ` ${kill.survivors.length} processes survived SIGKILL: ${kill.survivors.join(', ')}` : '';
-  return `${kill.result === 'killed' ? 'killed' : 'already ended'}: ${formatJob(kill.job)}${survivors}`;
-}
+  list(list: ListResult, filter?: string): string {
+    if (list.jobs.length === 0) return filter ? `no ${filter} jobs` : 'no jobs';
+    const more = list.omitted_jobs ? [`[… ${plural(list.omitted_jobs, 'more job')} not shown${filter === 'finished' ? '' : ': list status=finished shows finished ones'}]`] : [];
+    return [...list.jobs.map((job) => this.job(job, true)), ...more].join('\n');
+  }
 
-export function formatResize(resized: ResizeResult): string {
-  return `${formatJob(resized.job, false)}\n${formatScreen(resized.screen)}`;
+  status(status: StatusResult): string {
+    return [this.job(status.job, true), ...portsLine(status.ports), ...omittedLines(status.omitted_lines), ...status.tail].join('\n');
+  }
+
+  tail(tail: TailResult): string {
+    // The screen repeats the lines unless a full-screen app draws something else.
+    const body = tail.screen.lines ? [formatScreen(tail.screen)] : tail.lines.length ? [...omittedLines(tail.omitted_lines), ...tail.lines] : ['(no output)'];
+    return [this.job(tail.job), ...portsLine(tail.ports), ...body].join('\n');
+  }
+
+  output(output: OutputResult): string {
+    const more = output.next < output.end ? `; more: output since=${output.next}` : '';
+    const dropped = output.dropped_bytes ? `${output.dropped_bytes} earlier bytes were dropped by the ring; ` : '';
+    return `${this.job(output.job)}\n[${dropped}next ${output.next}${more}]\n${output.text}`;
+  }
+
+  kill(kill: KillResult): string {
+    const survivors = kill.survivors.length ? ` ${kill.survivors.length} processes survived SIGKILL: ${kill.survivors.join(', ')}` : '';
+    return `${kill.result === 'killed' ? 'killed' : 'already ended'}: ${this.job(kill.job)}${survivors}`;
+  }
+
+  resize(resized: ResizeResult): string {
+    const pending = resized.pending_size
+      ? [`a person is attached at ${resized.job.cols}x${resized.job.rows}; your size ${resized.pending_size.cols}x${resized.pending_size.rows} applies when they leave`]
+      : [];
+    return [this.job(resized.job), ...pending, formatScreen(resized.screen)].join('\n');
+  }
 }

@@ -2,6 +2,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { HostApi } from '../host/api.js';
 import { Session } from '../host/session.js';
+import { compactSchema } from './compact-schema.js';
 import { registerTools } from './tools.js';
 
 export const SERVER_INSTRUCTIONS =
@@ -34,8 +35,8 @@ function dropSchemaMarkers(server: McpServer): void {
   handlers.set('tools/list', async (...args) => {
     const result = await list(...args);
     for (const tool of result.tools ?? []) {
-      delete tool.inputSchema.$schema;
-      delete tool.outputSchema?.$schema;
+      compactSchema(tool.inputSchema);
+      if (tool.outputSchema) compactSchema(tool.outputSchema);
     }
     return result;
   });

@@ -9,7 +9,8 @@ export class FrameError extends Error {}
 /** Splits incoming bytes into parsed messages; throws FrameError on a frame that is too big or not JSON. */
 export class FrameReader {
   private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** Bytes of an unfinished frame held. */
+  pendingBytes = 0;
 
   push(chunk: Buffer): unknown[] {
     const messages: unknown[] = [];

@@ -1,59 +1,74 @@
-// A job host's control socket: a versioned hello, then requests that are the host API's (same
-// parameters as the MCP tools, same results as their structured content), and attach streams.
-// Each connection is a client of its own (its own output cursors). A bad peer is dropped;
-// the host lives on.
+// A job host's control socket: a versioned hello, then the requests of the protocol's method
+// table (protocol/messages.ts) served by any HostApi, plus methods of the host's own (the
+// daemon's status and stop), and attach streams. Each connection is a client of its own (its own
+// output cursors). A bad or hostile peer is dropped or slowed; the host and its other clients
+// live on.
 import { createServer, type Server, type Socket } from 'node:net';
-import { z } from 'zod';
 import { JobError } from '../errors.js';
-import type { WaitHooks } from '../host/api.js';
+import type { HostApi, Viewer, WaitHooks } from '../host/api.js';
 import type { HostInfo } from '../host/info.js';
-import type { JobHost } from '../host/job-host.js';
-import { parseWait, requestShapes, type RequestMethod } from '../host/requests.js';
+import { parseWait, type RequestMethod, type RequestParams } from '../host/requests.js';
 import { Session } from '../host/session.js';
-import type { Viewer, ViewerMode } from '../host/viewers.js';
-import { MAX_TERMINAL_CELLS } from '../terminal/limits.js';
 import { encodeFrame, FrameError, FrameReader } from '../protocol/framing.js';
+import { attachParamsSchema, clientHelloSchema, clientMessageSchema, HOST_METHODS, METHOD_PARAMS } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { makePrivate, removeStale } from './dir.js';
 
-const helloSchema = z.object({
-  type: z.literal('hello'),
-  protocol: z.number(),
-  version: z.string(),
-  role: z.string().optional(),
-  client: z.object({ name: z.string(), version: z.string() }).optional(),
-  /** A front's own place: its jobs start with this environment and working dir. */
-  cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  /** A front's id, kept across its reconnects: its cursors survive a dropped connection. */
-  session_id: z.string().max(64).optional(),
-});
 /** Sessions of fronts kept for reconnects; the oldest is forgotten beyond this. */
 const MAX_KEPT_SESSIONS = 256;
-const size = z.number().int().min(2).max(MAX_TERMINAL_CELLS);
-const attachSchema = z.object({ job_id: z.string(), mode: z.enum(['attach', 'watch']), cols: size.optional(), rows: size.optional() });
-const messageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('request'), id: z.number(), method: z.string(), params: z.record(z.string(), z.unknown()).optional() }),
-  z.object({ type: z.literal('cancel'), id: z.number() }),
-  z.object({ type: z.literal('input'), id: z.number(), data: z.string() }),
-  z.object({ type: z.literal('resize'), id: z.number(), cols: size, rows: size }),
-  z.object({ type: z.literal('detach'), id: z.number() }),
-]);
+/** A client whose unread replies pass this is not read from until it takes them. */
+const MAX_UNREAD_REPLY_BYTES = 4 * 1024 * 1024;
+/** Requests of one connection running at once; later ones wait (and the socket is not read). */
+const MAX_RUNNING_REQUESTS = 16;
+/** Unfinished frames held across all connections; past it the connection adding to them is dropped. */
+const MAX_PENDING_FRAME_BYTES_TOTAL = 64 * 1024 * 1024;
+/** A connection must say hello, and finish any frame it started, within this. */
+const FRAME_DEADLINE_MS = 30_000;
+/** A request still running says so this often (clients time out on silence, not on length). */
+const KEEPALIVE_MS = 5000;
 
+/** A method of the host's own, beside the HostApi's. */
 export type Handler = (session: Session, params: Record<string, unknown>, hooks: WaitHooks) => Promise<unknown>;
+
+/** A HostApi the socket can serve: it also learns of each connection's session. */
+export interface ServedHost extends HostApi {
+  /** Registers a client's session; returns a function that forgets it. */
+  attachSession(session: Session): () => void;
+}
+
+export interface ControlServerOptions {
+  path: string;
+  info: () => HostInfo;
+  /** Methods of this host's own (the daemon's `daemon.status` and `daemon.stop`). */
+  methods?: ReadonlyMap<string, Handler>;
+  /** How long a connection may take to say hello or to finish a frame (default FRAME_DEADLINE_MS). */
+  frameDeadlineMs?: number;
+}
 
 export class ControlServer {
   private server: Server | null = null;
   private readonly connections = new Set<Connection>();
   private readonly keptSessions = new Map<string, Session>();
+  private readonly handlers: ReadonlyMap<string, Handler>;
 
-  /** `extra` adds methods of this host's own (the daemon's status and shutdown). */
   constructor(
-    private readonly host: JobHost,
-    private readonly info: () => HostInfo,
-    readonly path: string,
-    private readonly extra: Record<string, Handler> = {},
-  ) {}
+    readonly host: ServedHost,
+    private readonly options: ControlServerOptions,
+  ) {
+    this.handlers = new Map([...hostHandlers(host, options.info), ...(options.methods ?? [])]);
+  }
+
+  get path(): string {
+    return this.options.path;
+  }
+
+  get info(): HostInfo {
+    return this.options.info();
+  }
+
+  get frameDeadlineMs(): number {
+    return this.options.frameDeadlineMs ?? FRAME_DEADLINE_MS;
+  }
 
   /** The session of a front that says who it is (the same after a reconnect), else a new one. */
   sessionFor(id: string | undefined): Session {
@@ -66,11 +81,23 @@ export class ControlServer {
     return session;
   }
 
+  handler(method: string): Handler | undefined {
+    return this.handlers.get(method);
+  }
+
+  /** Bytes of unfinished frames held by all connections. */
+  get pendingFrameBytes(): number {
+    let total = 0;
+    for (const connection of this.connections) total += connection.pendingFrameBytes;
+    return total;
+  }
+
   /** Listens on the socket (replacing a stale one at the same path), private to the user. */
   async start(): Promise<void> {
     removeStale(this.path);
-    const server = createServer((socket) => {
-      const connection = new Connection(socket, this, this.host, this.info, this.handlers());
+    // Half-open: a client that ends its side after its requests still gets their answers.
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      const connection = new Connection(socket, this);
       this.connections.add(connection);
       socket.on('close', () => this.connections.delete(connection));
     });
@@ -91,34 +118,27 @@ export class ControlServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     removeStale(this.path);
   }
+}
 
-  private handlers(): Record<string, Handler> {
-    const host = this.host;
-    // Parameters are checked with the same schemas as the MCP tools' inputs.
-    const validated = <P,>(method: RequestMethod, call: (session: Session, params: P, hooks: WaitHooks) => Promise<unknown>): Handler => {
-      const schema = z.object(requestShapes[method]);
-      return (session, params, hooks) => {
-        const parsed = schema.safeParse(params);
-        if (!parsed.success) throw new JobError(`Invalid ${method} request: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-        return call(session, parsed.data as P, hooks);
-      };
-    };
-    type Args<M extends keyof JobHost> = JobHost[M] extends (session: Session, args: infer A, ...rest: never[]) => unknown ? A : never;
-    return {
-      execute: validated<Args<'execute'> & { wait?: Record<string, unknown> }>('execute', (session, params, hooks) => host.execute(session, { ...params, wait: parseWait(params.wait) }, hooks)),
-      list: validated('list', (session) => host.list(session)),
-      status: validated<Args<'status'>>('status', (session, params) => host.status(session, params)),
-      tail: validated<Args<'tail'>>('tail', (session, params) => host.tail(session, params)),
-      output: validated<Args<'output'>>('output', (session, params) => host.output(session, params)),
-      interact: validated<Args<'interact'> & { wait?: Record<string, unknown> }>('interact', (session, params, hooks) => host.interact(session, { ...params, wait: parseWait(params.wait) }, hooks)),
-      wait: validated<Args<'wait'>>('wait', (session, params, hooks) => host.wait(session, params, hooks)),
-      kill: validated<Args<'kill'>>('kill', (session, params) => host.kill(session, params)),
-      resize: validated<Args<'resize'>>('resize', (session, params) => host.resize(session, params)),
-      jobs: async () => ({ jobs: host.jobs() }),
-      info: async () => this.info(),
-      ...this.extra,
-    };
-  }
+/** The HostApi's methods as the protocol names them; params were checked against METHOD_PARAMS first. */
+function hostHandlers(host: HostApi, info: () => HostInfo): Map<string, Handler> {
+  const tool = <M extends RequestMethod>(method: M, run: (session: Session, params: RequestParams<M>, hooks: WaitHooks) => Promise<unknown>): [string, Handler] => [
+    method,
+    (session, params, hooks) => run(session, params as RequestParams<M>, hooks),
+  ];
+  return new Map([
+    tool('execute', (session, params, hooks) => host.execute(session, { ...params, wait: parseWait(params.wait) }, hooks)),
+    tool('list', (session, params) => host.list(session, params)),
+    tool('status', (session, params) => host.status(session, params)),
+    tool('tail', (session, params) => host.tail(session, params)),
+    tool('output', (session, params) => host.output(session, params)),
+    tool('interact', (session, params, hooks) => host.interact(session, { ...params, wait: parseWait(params.wait) }, hooks)),
+    tool('wait', (session, params, hooks) => host.wait(session, params, hooks)),
+    tool('kill', (session, params) => host.kill(session, params)),
+    tool('resize', (session, params) => host.resize(session, params)),
+    [HOST_METHODS.jobs, (session) => host.jobs(session)],
+    [HOST_METHODS.info, async () => info()],
+  ]);
 }
 
 class Connection {
@@ -128,45 +148,89 @@ class Connection {
   private helloDone = false;
   private readonly pending = new Map<number, AbortController>();
   private readonly viewers = new Map<number, Viewer>();
+  private readonly host: ServedHost;
+  private ended = false;
+  private deadline: NodeJS.Timeout | null = null;
+  /** Messages read and not yet handled, held while the client does not take its replies. */
+  private queue: unknown[] = [];
 
   constructor(
     private readonly socket: Socket,
     private readonly server: ControlServer,
-    private readonly host: JobHost,
-    private readonly info: () => HostInfo,
-    private readonly handlers: Record<string, Handler>,
   ) {
-    this.forgetSession = host.attachSession(this.session);
+    this.host = server.host;
+    this.forgetSession = this.host.attachSession(this.session);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('drain', () => {
+      this.handleQueued();
       for (const viewer of this.viewers.values()) viewer.drained();
+    });
+    // The client ended its side: answer what it asked, then end ours.
+    socket.on('end', () => {
+      this.ended = true;
+      this.endWhenIdle();
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.cleanUp());
+    this.armDeadline();
+  }
+
+  get pendingFrameBytes(): number {
+    return this.reader.pendingBytes;
   }
 
   close(): void {
     this.socket.destroy();
   }
 
+  /** Until the hello, and while a frame is unfinished, a connection has a deadline (idle half-open peers are dropped). */
+  private armDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
+    if (this.helloDone && this.reader.pendingBytes === 0) return;
+    this.deadline = setTimeout(() => this.socket.destroy(), this.server.frameDeadlineMs);
+    this.deadline.unref();
+  }
+
+  private endWhenIdle(): void {
+    this.handleQueued();
+    if (this.ended && this.queue.length === 0 && this.pending.size === 0 && this.viewers.size === 0 && !this.socket.destroyed) this.socket.end();
+  }
+
   private send(message: unknown): void {
-    if (!this.socket.destroyed) this.socket.write(encodeFrame(message));
+    if (this.socket.destroyed || !this.socket.writable) return;
+    this.socket.write(encodeFrame(message));
+  }
+
+  /** Whether the client has more replies unread, or more requests running, than it may. */
+  private get saturated(): boolean {
+    return this.socket.writableLength > MAX_UNREAD_REPLY_BYTES || this.pending.size >= MAX_RUNNING_REQUESTS;
+  }
+
+  /** Handles queued messages while the client keeps up; reads no more from it until it does. */
+  private handleQueued(): void {
+    while (this.queue.length > 0 && !this.saturated && !this.socket.destroyed) this.onMessage(this.queue.shift());
+    if (this.queue.length > 0) this.socket.pause();
+    else if (this.socket.isPaused() && !this.ended && !this.socket.destroyed) this.socket.resume();
   }
 
   private onData(chunk: Buffer): void {
     let messages: unknown[];
     try {
       messages = this.reader.push(chunk);
+      if (this.server.pendingFrameBytes > MAX_PENDING_FRAME_BYTES_TOTAL) throw new FrameError('too many unfinished frames are held; try again');
     } catch (error) {
       this.send({ type: 'error', code: 'invalid', message: `Bad frame: ${(error as FrameError).message}` });
       return void this.socket.end();
     }
-    for (const message of messages) this.onMessage(message);
+    this.queue.push(...messages);
+    this.handleQueued();
+    this.armDeadline();
   }
 
   private onMessage(raw: unknown): void {
     if (!this.helloDone) return this.onHello(raw);
-    const parsed = messageSchema.safeParse(raw);
+    const parsed = clientMessageSchema.safeParse(raw);
     if (!parsed.success) return this.send({ type: 'error', code: 'invalid', message: 'Unknown message; expected request, cancel, input, resize or detach.' });
     const message = parsed.data;
     switch (message.type) {
@@ -181,21 +245,25 @@ class Connection {
       case 'detach':
         this.viewers.get(message.id)?.detach();
         this.viewers.delete(message.id);
-        return this.send({ type: 'stream', id: message.id, kind: 'detached' });
+        this.send({ type: 'stream', id: message.id, kind: 'detached' });
+        return this.endWhenIdle();
     }
   }
 
   private onHello(raw: unknown): void {
-    const hello = helloSchema.safeParse(raw);
+    const hello = clientHelloSchema.safeParse(raw);
     if (!hello.success) {
       this.send({ type: 'error', code: 'invalid', message: 'Expected a hello first.' });
       return void this.socket.end();
     }
-    const info = this.info();
+    const info = this.server.info;
     if (hello.data.protocol !== PROTOCOL_VERSION) {
       const message = `protocol version mismatch (client ${hello.data.protocol}, ptyjobs ${hello.data.version}; host ${PROTOCOL_VERSION}, ptyjobs ${info.version})`;
-      this.send({ type: 'error', code: 'protocol_mismatch', message, protocol: PROTOCOL_VERSION, version: info.version, jobs: this.host.manager.runningCount() });
-      return void this.socket.end();
+      void this.host.list(this.session, { status: 'running' }).then(
+        (running) => this.send({ type: 'error', code: 'protocol_mismatch', message, protocol: PROTOCOL_VERSION, version: info.version, jobs: running.jobs.length + (running.omitted_jobs ?? 0) }),
+        () => this.send({ type: 'error', code: 'protocol_mismatch', message, protocol: PROTOCOL_VERSION, version: info.version }),
+      ).finally(() => this.socket.end());
+      return;
     }
     if (hello.data.session_id !== undefined) {
       this.forgetSession();
@@ -204,54 +272,72 @@ class Connection {
     }
     if (hello.data.client) this.session.client = hello.data.client;
     if (hello.data.cwd && hello.data.env) this.session.place = { cwd: hello.data.cwd, env: hello.data.env };
+    if (hello.data.max_wait_ms) this.session.maxWaitMs = hello.data.max_wait_ms;
     this.helloDone = true;
     this.send({ type: 'hello', protocol: PROTOCOL_VERSION, version: info.version, host: info });
   }
 
-  private async onRequest(id: number, method: string, params: Record<string, unknown>): Promise<void> {
-    if (method === 'attach') return this.onAttach(id, params);
-    const handler = this.handlers[method];
-    if (!handler) return this.send({ type: 'error', id, code: 'invalid', message: `Unknown method "${method}".` });
+  private async onRequest(id: number, method: string, rawParams: Record<string, unknown>): Promise<void> {
+    const schema = METHOD_PARAMS.get(method);
+    const handler = this.server.handler(method);
+    if (method !== HOST_METHODS.attach && (!schema || !handler)) return this.send({ type: 'error', id, code: 'unknown_method', message: `Unknown method "${method}".` });
+    const parsed = schema!.safeParse(rawParams);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
+      return this.send({ type: 'error', id, code: 'invalid', message: `Invalid ${method} request: ${problems}` });
+    }
+    const params = parsed.data as Record<string, unknown>;
+    if (method === HOST_METHODS.attach) return this.onAttach(id, params);
     const controller = new AbortController();
     this.pending.set(id, controller);
+    const started = Date.now();
+    const onProgress = (elapsedMs: number, totalMs: number) => this.send({ type: 'progress', id, elapsed_ms: elapsedMs, total_ms: totalMs });
+    const keepAlive = setInterval(() => onProgress(Date.now() - started, 0), KEEPALIVE_MS);
     try {
-      const result = await handler(this.session, params, { signal: controller.signal });
+      const result = await handler!(this.session, params, { signal: controller.signal, onProgress });
       this.send({ type: 'result', id, result });
     } catch (error) {
       this.send({ type: 'error', id, code: error instanceof JobError ? error.code : 'internal', message: (error as Error).message });
     } finally {
+      clearInterval(keepAlive);
       this.pending.delete(id);
+      this.endWhenIdle();
     }
   }
 
+  /** The result goes out before the stream (snapshot, live output, an ended job's exit), never after it. */
   private async onAttach(id: number, params: Record<string, unknown>): Promise<void> {
-    const parsed = attachSchema.safeParse(params);
-    if (!parsed.success) return this.send({ type: 'error', id, code: 'invalid', message: 'attach needs job_id and mode (attach or watch), and cols/rows for attach.' });
-    const { job_id, mode, cols, rows } = parsed.data;
+    const args = attachParamsSchema.parse(params);
     const socket = this.socket;
+    const held: unknown[] = [];
+    let answered = false;
     let ended = false;
+    const emit = (frame: unknown) => (answered ? this.send(frame) : held.push(frame));
     try {
-      this.send({ type: 'result', id, result: { job: this.host.manager.get(job_id).info() } });
-      const viewer = await this.host.viewers.attach(job_id, mode as ViewerMode, cols && rows ? { cols, rows } : null, {
-        write: (data) => this.send({ type: 'stream', id, kind: 'data', data: data.toString('base64') }),
+      const { job, viewer } = await this.host.attach(this.session, args, {
+        write: (data) => emit({ type: 'stream', id, kind: 'data', data: data.toString('base64') }),
         get backlogBytes() {
           return socket.writableLength;
         },
-        ended: (job) => {
+        ended: (finished) => {
           ended = true;
           this.viewers.delete(id);
-          this.send({ type: 'stream', id, kind: 'exit', job: job.info() });
+          emit({ type: 'stream', id, kind: 'exit', job: finished });
         },
       });
+      this.send({ type: 'result', id, result: { job } });
+      answered = true;
+      for (const frame of held) this.send(frame);
       if (socket.destroyed) viewer.detach();
-      else if (ended) return;
-      else this.viewers.set(id, viewer);
+      else if (!ended) this.viewers.set(id, viewer);
     } catch (error) {
       this.send({ type: 'error', id, code: error instanceof JobError ? error.code : 'internal', message: (error as Error).message });
     }
+    this.endWhenIdle();
   }
 
   private cleanUp(): void {
+    if (this.deadline) clearTimeout(this.deadline);
     for (const controller of this.pending.values()) controller.abort();
     for (const viewer of this.viewers.values()) viewer.detach();
     this.viewers.clear();

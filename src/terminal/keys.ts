@@ -48,9 +48,7 @@ const MODIFIER_PARAMS: Record<string, number> = { S: 2, M: 3, 'M-S': 4, 'S-M': 4
 /** Control characters that are not C-<letter>. */
 const CONTROL_PUNCTUATION: Record<string, string> = { '@': '\x00', ' ': '\x00', '[': ESC, '\\': '\x1c', ']': '\x1d', '^': '\x1e', _: '\x1f', '?': '\x7f' };
 
-export const KEY_NAMES_HELP =
-  'Enter Tab S-Tab Escape Backspace Delete Insert Home End PageUp PageDown Up Down Left Right F1..F12 Space ' +
-  'C-a..C-z C-\\ C-] C-@ M-<char> (Alt), modifiers on cursor keys (C-Up, S-Left, C-S-Home)';
+export const KEY_NAMES_HELP = 'Enter Tab S-Tab Escape Backspace Delete Insert Home End PageUp PageDown Up Down Left Right F1..F12 Space C-a..C-z M-x (Alt) C-Up S-Left';
 
 /** Encodes one named key, or throws an Error whose message lists the valid names. */
 export function encodeKey(name: string, modes: KeyModes): string {

@@ -8,10 +8,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { liveHosts, type LiveHost } from '../cli/hosts.js';
+import { liveHosts, PERSON_SESSION, type LiveHost } from '../socket/hosts.js';
 import type { JobWire } from '../host/schema.js';
 import { allowedHosts, hostAllowed, newToken, originAllowed, tokenMatches } from '../http/guard.js';
-import { HostConnection } from '../socket/client.js';
 import { PAGE_HTML } from './page.js';
 
 /** A browser that has this much unsent is behind: the host is left to skip it ahead (see host/viewers). */
@@ -42,9 +41,9 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
   const token = newToken();
   let hosts = new Set<string>();
   const jobsOfAllHosts = async (): Promise<(JobWire & { label: string })[]> => {
-    const live = await liveHosts(options.socketDir, options.version);
+    const live = await liveHosts(options.socketDir, options.version, () => {});
     try {
-      const lists = await Promise.all(live.map(async (host) => (await host.connection.request<{ jobs: JobWire[] }>('jobs')).jobs.map((job) => ({ ...job, label: `${host.label}:${job.job_id}` }))));
+      const lists = await Promise.all(live.map(async (host) => (await host.host.jobs(PERSON_SESSION)).jobs.map((job) => ({ ...job, label: `${host.label}:${job.job_id}` }))));
       return lists.flat();
     } finally {
       for (const host of live) host.connection.close();
@@ -90,11 +89,11 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
       ws.close();
     };
     const colon = label.lastIndexOf(':');
-    const live: LiveHost[] = await liveHosts(options.socketDir, options.version);
+    const live: LiveHost[] = await liveHosts(options.socketDir, options.version, () => {});
     const target = live.find((host) => host.label === label.slice(0, colon));
     for (const host of live) if (host !== target) host.connection.close();
     if (!target) return fail(`no host ${label.slice(0, colon)}`);
-    const connection: HostConnection = target.connection;
+    const connection = target.connection;
     let paused = false;
     const relieve = setInterval(() => {
       if (paused && ws.bufferedAmount < BROWSER_RESUME_BYTES) {
@@ -103,15 +102,16 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
       }
     }, BACKPRESSURE_POLL_MS);
     try {
-      const stream = await connection.attach(label.slice(colon + 1), options.writable ? 'attach' : 'watch', null, {
-        data: (bytes) => {
+      const { viewer: stream } = await target.host.attach(PERSON_SESSION, { job_id: label.slice(colon + 1), mode: options.writable ? 'attach' : 'watch' }, {
+        backlogBytes: 0,
+        write: (bytes) => {
           ws.send(bytes);
           if (!paused && ws.bufferedAmount > BROWSER_MAX_BUFFERED_BYTES) {
             paused = true;
             connection.pauseReading();
           }
         },
-        exit: (job) => {
+        ended: (job) => {
           ws.send(JSON.stringify({ type: 'exit', job }));
           ws.close();
         },

@@ -168,7 +168,7 @@ test('a viewer that stops reading does not slow the job or the agent, and is red
     const alone = await rate();
     const connection = await HostConnection.connect(socketHost.control.path, { name: 'slow', version: '0' }, 'test');
     let received = '';
-    await connection.attach(flood.job.job_id, 'watch', null, { data: (bytes) => (received += bytes.toString('latin1')), exit: () => undefined });
+    await connection.attach({ job_id: flood.job.job_id, mode: 'watch' }, { data: (bytes) => (received += bytes.toString('latin1')), exit: () => undefined });
     // Stop reading: the host's writes to this viewer pile up in the kernel and then in its buffer.
     connection.pauseReading();
     const started = Date.now();
@@ -202,7 +202,7 @@ test('tail and kill from the CLI; errors in one line with what to do', async () 
     await waitUntil(() => followed === 'line-5\n', 'tail -f to print the last line');
     const killed = await runCli(dir, ['kill', job.job.job_id]);
     assert.equal(killed.code, 0);
-    assert.match(killed.stdout, /^killed: j1 killed/);
+    assert.match(killed.stdout, /^\d+:j1 killed \(SIGTERM\)\n$/);
     assert.equal(await followEnded, 0, 'tail -f ends with the job');
     const missing = await runCli(dir, ['attach', 'j99']);
     assert.equal(missing.code, 2);
@@ -226,7 +226,7 @@ test('a bad peer on the socket gets an error and the host lives on', async () =>
       socket.on('close', () => resolve(text));
       socket.write('{"type":"hello","protocol":999,"version":"9.9.9"}\n');
     });
-    assert.match(answers, /protocol version mismatch \(client 999, ptyjobs 9\.9\.9; host 1, ptyjobs test\)/);
+    assert.match(answers, /protocol version mismatch \(client 999, ptyjobs 9\.9\.9; host 2, ptyjobs test\)/);
     const garbage = await new Promise<string>((resolve) => {
       const socket = connect(socketHost.control.path);
       let text = '';
@@ -238,7 +238,7 @@ test('a bad peer on the socket gets an error and the host lives on', async () =>
     const connection = await HostConnection.connect(socketHost.control.path, { name: 't', version: '0' }, 'test');
     await assert.rejects(connection.request('execute', { command: 42 }), /Invalid execute request/);
     await assert.rejects(connection.request('status', { job_id: 'j404' }), (error: Error & { code?: string }) => error.code === 'unknown_job');
-    assert.ok(Array.isArray((await connection.request<{ jobs: unknown[] }>('jobs')).jobs));
+    assert.ok(Array.isArray((await connection.request<{ jobs: unknown[] }>('host.jobs')).jobs));
     connection.close();
   } finally {
     await socketHost.close();

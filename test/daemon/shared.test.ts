@@ -85,7 +85,8 @@ test('jobs outlive their front: a dev server and a REPL still there for the next
     ]);
     assert.equal(await isListening(port), true);
     const answer = await call(b.client, 'interact', { job_id: repl.structuredContent.job.job_id, input: 'x + 1\n', wait: INPUT });
-    assert.equal(answer.structuredContent.output, '42\n>>> ');
+    // B had not seen the REPL: its first result holds what came before, then its own answer.
+    assert.equal(answer.structuredContent.output, '>>> x = 41\n>>> \n[your input went in here]\n42\n>>> ');
     await b.close();
   } finally {
     await stopDaemon(dir);
@@ -192,12 +193,15 @@ test('daemon lifecycle: idle exit, stop with a TERM-ignoring job, status, and a 
     // A daemon that speaks another protocol: a clear message, not a hang.
     const fake = createServer((socket) => socket.end(`${JSON.stringify({ type: 'error', code: 'protocol_mismatch', message: 'protocol version mismatch', protocol: 99, version: '9.0.0', jobs: 3 })}\n`));
     await new Promise<void>((resolve) => fake.listen(join(dir, 'daemon.sock'), resolve));
-    const g = await front(dir, 'mismatch');
-    const refused = await call(g.client, 'list');
-    assert.equal(refused.isError, true);
-    assert.match(textOf(refused), /ptyjobs \S+ \(protocol 1\) cannot use the running shared daemon, ptyjobs 9\.0\.0 \(protocol 99\)\. Restarting the daemon ends its 3 running jobs: run ptyjobs daemon stop/);
-    await g.close();
-    fake.close();
+    try {
+      const g = await front(dir, 'mismatch');
+      const refused = await call(g.client, 'list');
+      assert.equal(refused.isError, true);
+      assert.match(textOf(refused), /ptyjobs \S+ \(protocol 2\) cannot use the running shared daemon, ptyjobs 9\.0\.0 \(protocol 99\)\. Restarting the daemon ends its 3 running jobs: run ptyjobs daemon stop/);
+      await g.close();
+    } finally {
+      fake.close(); // a listening server left open would keep this test file running
+    }
   } finally {
     await stopDaemon(dir);
   }

@@ -1,14 +1,22 @@
-// The tools through a real MCP Client over an in-memory transport.
+// The tools through a real MCP Client: an embedded server over an in-memory transport, and the
+// built server as a --shared front of its own daemon (a front must never miss a tool).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { call, connectClient, tempDir, textOf } from '../helpers.js';
+import { connectFront } from '../socket-helpers.js';
 
+const FRONTS: Record<string, () => Promise<{ client: Client; close: () => Promise<void> }>> = {
+  embedded: () => connectClient({ PTYJOBS_MAX_JOBS: '20' }),
+  'a --shared front': () => connectFront({ PTYJOBS_MAX_JOBS: '20' }),
+};
+
+for (const [front, connectTo] of Object.entries(FRONTS)) describe(front, () => {
 let client: Client;
 let close: () => Promise<void>;
 
 before(async () => {
-  ({ client, close } = await connectClient({ PTYJOBS_MAX_JOBS: '20' }));
+  ({ client, close } = await connectTo());
 });
 after(async () => close());
 
@@ -136,4 +144,15 @@ test('long waits send progress and stop when the client cancels', async () => {
   const status = await call(client, 'status', { job_id: id });
   assert.equal(status.structuredContent.job.status, 'running');
   await call(client, 'kill', { job_id: id });
+});
+
+test('unknown arguments are refused, naming the closest real one; unknown wait fields too', async () => {
+  const typo = await call(client, 'execute', { command: 'echo hi', timeout: 5 });
+  assert.equal(typo.isError, true);
+  assert.match(textOf(typo), /Unknown argument "timeout" \(did you mean "timeout_s"\?\)/);
+  const bogus = await call(client, 'execute', { command: 'echo hi', unknown_field: true });
+  assert.match(textOf(bogus), /Unknown argument "unknown_field"; the arguments are: command, cwd/);
+  const inWait = await call(client, 'execute', { command: 'echo hi', wait: { exit: true, bogus: 1 } });
+  assert.match(textOf(inWait), /Invalid wait: Unknown argument "bogus"/);
+});
 });
