@@ -7,6 +7,7 @@ import { describeHost } from '../host/info.js';
 import { JobHost } from '../host/job-host.js';
 import { JobManager } from '../jobs/manager.js';
 import { DAEMON_SOCKET, ensureSocketDir, resolveSocketDir } from '../socket/dir.js';
+import { holdDaemonLock } from '../socket/lock.js';
 import { ControlServer } from '../socket/server.js';
 import { BoundedLog, DAEMON_LOG } from './log.js';
 
@@ -31,6 +32,7 @@ export interface DaemonStatus {
 export async function serveDaemon(config: Config, version: string): Promise<void> {
   const dir = resolveSocketDir(config.socketDir, process.env);
   ensureSocketDir(dir);
+  await holdDaemonLock(dir); // before anything else: a second daemon refuses here
   const log = new BoundedLog(join(dir, DAEMON_LOG));
   const say = (message: string) => log.write(message);
   process.on('uncaughtException', (error) => say(`internal error: ${error.stack ?? error}`));

@@ -14,6 +14,7 @@ import type { Viewer, ViewerMode } from '../host/viewers.js';
 import { MAX_TERMINAL_CELLS } from '../terminal/limits.js';
 import { encodeFrame, FrameError, FrameReader } from '../protocol/framing.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { claimSocketPath } from './claim.js';
 import { makePrivate, removeStale } from './dir.js';
 
 const helloSchema = z.object({
@@ -68,7 +69,7 @@ export class ControlServer {
 
   /** Listens on the socket (replacing a stale one at the same path), private to the user. */
   async start(): Promise<void> {
-    removeStale(this.path);
+    await claimSocketPath(this.path);
     const server = createServer((socket) => {
       const connection = new Connection(socket, this, this.host, this.info, this.handlers());
       this.connections.add(connection);
