@@ -13,7 +13,10 @@ import { DAEMON_LOG } from './log.js';
 
 /** How long a new daemon gets to listen, and a front to wait for another's lock. */
 const START_TIMEOUT_MS = 10_000;
+/** How often a waiting front tries the socket. */
 const RETRY_MS = 25;
+/** How often it tries the lock again while another holds it (each try spawns the shim; the holder may die mid-start). */
+const LOCK_RETRY_MS = 250;
 
 export interface DaemonConnectOptions {
   dir: string;
@@ -35,10 +38,13 @@ function tryConnect(options: DaemonConnectOptions): Promise<HostConnection | nul
 /** A connection to the daemon, started if none runs. `started` says whether this call started it. */
 export async function connectDaemon(options: DaemonConnectOptions): Promise<{ connection: HostConnection; started: boolean }> {
   const deadline = Date.now() + START_TIMEOUT_MS;
+  let lockTriedAt = -Infinity;
   for (;;) {
     const existing = await tryConnect(options);
     if (existing) return { connection: existing, started: false };
-    const lock = await tryDaemonLock(options.dir);
+    const lockDue = Date.now() - lockTriedAt >= LOCK_RETRY_MS;
+    if (lockDue) lockTriedAt = Date.now();
+    const lock = lockDue ? await tryDaemonLock(options.dir) : null;
     if (lock) {
       try {
         const raced = await tryConnect(options); // always retry once with the lock held

@@ -3,15 +3,16 @@
 // socket never taken by a second host.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import { describeHost } from '../../src/host/info.js';
 import { JobHost } from '../../src/host/job-host.js';
 import { findShim } from '../../src/jobs/shim.js';
 import { JobManager } from '../../src/jobs/manager.js';
 import { ControlServer } from '../../src/socket/server.js';
-import { makeConfig, processesMatching, waitUntil } from '../helpers.js';
+import { processesMatching, waitUntil } from '../helpers.js';
 import { CLI, privateSocketDir, runCli } from '../socket-helpers.js';
 
 const HELD = /Another ptyjobs daemon is running or starting in .* \(it holds .*daemon\.lock\)/;
@@ -59,10 +60,11 @@ async function answers(dir: string): Promise<boolean> {
   return (await runCli(dir, ['daemon', 'status'])).code === 0;
 }
 
-/** Ends every daemon of the dir: politely, then SIGKILL for any left (a failed test included). */
+/** Ends every daemon of the dir (politely, then SIGKILL for any left, a failed test's included) and removes the dir. */
 async function stopDaemons(dir: string): Promise<void> {
   await runCli(dir, ['daemon', 'stop']);
   for (const pid of daemons(dir)) process.kill(pid, 'SIGKILL');
+  rmSync(dirname(dir), { recursive: true, force: true });
 }
 
 test('the shim is here: the lock below is the flock one', () => {
@@ -135,7 +137,9 @@ test('a lock file that cannot be opened is said as it is, at once, by a front an
 
 test('a second host never takes the socket of a live daemon', async () => {
   const dir = privateSocketDir();
-  const config = makeConfig();
+  const request = loadConfig([], { PATH: process.env.PATH, HOME: process.env.HOME, PTYJOBS_WORKING_DIR: dir });
+  assert.equal(request.kind, 'serve');
+  const config = request.config;
   const manager = new JobManager(config);
   try {
     assert.equal((await runCli(dir, ['daemon', 'start'])).code, 0);
