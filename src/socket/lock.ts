@@ -30,6 +30,7 @@ export interface HeldLock {
   release(): void;
 }
 
+/** An error that is not "held": said as it is, at once, rather than waited on. */
 function lockError(path: string, error: unknown): HostError {
   const { code, message } = error as NodeJS.ErrnoException;
   const hint = code === 'ELOOP' ? ' (a symlink, refused: remove it)' : code === 'EISDIR' ? ' (a directory: remove it)' : '';
@@ -46,7 +47,7 @@ function openLockFile(path: string): number {
   }
   if (!fstatSync(fd).isFile()) {
     closeSync(fd);
-    throw lockError(path, { code: 'not a regular file' });
+    throw lockError(path, new Error('not a regular file, remove it'));
   }
   return fd;
 }

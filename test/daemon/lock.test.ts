@@ -3,7 +3,7 @@
 // socket never taken by a second host.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
@@ -129,6 +129,11 @@ test('a lock file that cannot be opened is said as it is, at once, by a front an
     await waitUntil(() => byHand.code() !== undefined, 'the daemon to refuse');
     assert.equal(byHand.code(), 1);
     assert.match(byHand.stderr(), /Cannot take the daemon lock .*EISDIR/);
+    rmSync(join(dir, 'daemon.lock'), { recursive: true });
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'daemon.lock')); // never followed
+    const symlinked = await runCli(dir, ['daemon', 'start']);
+    assert.match(symlinked.stderr, /daemon\.lock \(a symlink, refused: remove it\): ELOOP\./);
+    assert.equal(existsSync(join(dir, 'elsewhere')), false);
     assert.deepEqual(daemons(dir), []);
   } finally {
     await stopDaemons(dir);
