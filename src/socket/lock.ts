@@ -92,8 +92,7 @@ function tryPidLock(dir: string): HeldLock | null {
 }
 
 /** A front: takes the daemon lock, or null when another holds it (a daemon runs or is starting). */
-export async function tryDaemonLock(dir: string): Promise<HeldLock | null> {
-  const shim = findShim();
+export async function tryDaemonLock(dir: string, shim = findShim()): Promise<HeldLock | null> {
   if (!shim) return tryPidLock(dir);
   const path = join(dir, LOCK_FILE);
   const fd = openLockFile(path);

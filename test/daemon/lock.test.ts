@@ -3,7 +3,7 @@
 // socket never taken by a second host.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
@@ -11,10 +11,13 @@ import { describeHost } from '../../src/host/info.js';
 import { JobHost } from '../../src/host/job-host.js';
 import { findShim } from '../../src/jobs/shim.js';
 import { JobManager } from '../../src/jobs/manager.js';
+import { tryDaemonLock } from '../../src/socket/lock.js';
 import { ControlServer } from '../../src/socket/server.js';
 import { processesMatching, waitUntil } from '../helpers.js';
 import { CLI, privateSocketDir, runCli } from '../socket-helpers.js';
 
+/** Above Linux's pid_max (4194304): never a live process. */
+const DEAD_PID = 99_999_999;
 const HELD = /Another ptyjobs daemon is running or starting in .* \(it holds .*daemon\.lock\)/;
 
 /** Daemon processes of this socket dir (each runs in it). */
@@ -69,6 +72,42 @@ async function stopDaemons(dir: string): Promise<void> {
 
 test('the shim is here: the lock below is the flock one', () => {
   assert.ok(findShim(), 'npm run build compiles native/shim.c');
+});
+
+test('the lock in one process: taken, held against a second try, free once released', async () => {
+  const dir = privateSocketDir();
+  try {
+    const first = await tryDaemonLock(dir);
+    assert.ok(first?.fd, 'a flock descriptor, to hand to a daemon');
+    assert.equal(await tryDaemonLock(dir), null);
+    first.release();
+    const again = await tryDaemonLock(dir);
+    assert.ok(again);
+    again.release();
+  } finally {
+    rmSync(dirname(dir), { recursive: true, force: true });
+  }
+});
+
+test('without a shim: an O_EXCL pid file, a dead holder broken, other errors said as they are', async () => {
+  const dir = privateSocketDir();
+  const pidLock = join(dir, 'daemon.pid-lock');
+  try {
+    const first = await tryDaemonLock(dir, null);
+    assert.equal(first?.fd, null);
+    assert.equal(readFileSync(pidLock, 'utf8'), String(process.pid));
+    assert.equal(await tryDaemonLock(dir, null), null, 'held by a live pid');
+    first!.release();
+    writeFileSync(pidLock, String(DEAD_PID));
+    assert.equal(await tryDaemonLock(dir, null), null, 'the dead holder\'s lock is broken, taken on the next try');
+    const taken = await tryDaemonLock(dir, null);
+    assert.ok(taken);
+    taken.release();
+    mkdirSync(pidLock);
+    await assert.rejects(tryDaemonLock(dir, null), /Cannot take the daemon lock .*daemon\.pid-lock \(a directory: remove it\): EISDIR\./);
+  } finally {
+    rmSync(dirname(dir), { recursive: true, force: true });
+  }
 });
 
 test('two daemons started by hand at once: one serves, the other exits 1 saying why', async () => {
