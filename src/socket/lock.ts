@@ -13,9 +13,9 @@ import { isAlive } from '../jobs/signals.js';
 import { HostError } from './client.js';
 import { removeStale } from './dir.js';
 
-export const LOCK_FILE = 'daemon.lock';
+const LOCK_FILE = 'daemon.lock';
 /** The stand-in without a shim; another name, so a daemon.lock left by flock never looks held. */
-export const PID_LOCK_FILE = 'daemon.pid-lock';
+const PID_LOCK_FILE = 'daemon.pid-lock';
 /** Where a daemon started by a front finds the lock it inherits (spawn stdio index). */
 export const INHERITED_LOCK_FD = 3;
 
