@@ -2,7 +2,7 @@
 // tmux's client does): connect; if nobody answers, take the daemon lock (socket/lock.ts); connect
 // again (someone may have started it meanwhile); only then start the daemon, handing it the lock
 // to hold for its life. The daemon itself removes a dead socket (socket/claim.ts).
-import { spawn, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,10 +49,13 @@ export async function connectDaemon(options: DaemonConnectOptions): Promise<{ co
       try {
         const raced = await tryConnect(options); // always retry once with the lock held
         if (raced) return { connection: raced, started: false };
-        spawnDaemon(options, lock.fd);
+        const daemon = spawnDaemon(options, lock.fd);
         while (Date.now() < deadline) {
           const connection = await tryConnect(options);
           if (connection) return { connection, started: true };
+          if (daemon.exitCode !== null || daemon.signalCode !== null) {
+            throw new HostError(`The shared daemon exited (${daemon.signalCode ?? `code ${daemon.exitCode}`}) before it listened; see ${join(options.dir, DAEMON_LOG)}.`, 'no_daemon');
+          }
           await sleep(RETRY_MS);
         }
         throw new HostError(`The shared daemon did not start within ${START_TIMEOUT_MS / 1000} s; see ${join(options.dir, DAEMON_LOG)}.`, 'no_daemon');
@@ -66,11 +69,12 @@ export async function connectDaemon(options: DaemonConnectOptions): Promise<{ co
 }
 
 /** Starts the daemon detached; `lockFd` (the flock) becomes its fd 3, held for its life. */
-function spawnDaemon(options: DaemonConnectOptions, lockFd: number | null): void {
+function spawnDaemon(options: DaemonConnectOptions, lockFd: number | null): ChildProcess {
   const log = openSync(join(options.dir, DAEMON_LOG), 'a', 0o600);
   const stdio: StdioOptions = ['ignore', log, log];
   if (lockFd !== null) stdio[INHERITED_LOCK_FD] = lockFd;
   const child = spawn(process.execPath, options.spawnArgs, { detached: true, stdio, env: options.spawnEnv, cwd: options.dir });
   child.unref();
   closeSync(log);
+  return child;
 }

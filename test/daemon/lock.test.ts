@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync,
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
+import { connectDaemon } from '../../src/daemon/start.js';
 import { describeHost } from '../../src/host/info.js';
 import { JobHost } from '../../src/host/job-host.js';
 import { findShim } from '../../src/jobs/shim.js';
@@ -176,6 +177,19 @@ test('a lock file that cannot be opened is said as it is, at once, by a front an
     assert.deepEqual(daemons(dir), []);
   } finally {
     await stopDaemons(dir);
+  }
+});
+
+test('a daemon that exits before it listens is said at once, and its lock is free again', async () => {
+  const dir = privateSocketDir();
+  try {
+    const failing = { dir, version: 'test', client: { name: 'test', version: '1' }, hello: {}, spawnArgs: ['-e', 'process.exit(3)'], spawnEnv: process.env };
+    await assert.rejects(connectDaemon(failing), /The shared daemon exited \(code 3\) before it listened; see .*daemon\.log\./);
+    const lock = await tryDaemonLock(dir);
+    assert.ok(lock, 'neither the front nor the dead daemon holds it');
+    lock.release();
+  } finally {
+    rmSync(dirname(dir), { recursive: true, force: true });
   }
 });
 
