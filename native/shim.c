@@ -2,6 +2,12 @@
  * ptyjobs-shim: the first process of every job, run by node-pty in the job's pty.
  *
  *   ptyjobs-shim NONCE PROGRAM [ARG...]
+ *   ptyjobs-shim --flock
+ *
+ * --flock takes flock(LOCK_EX|LOCK_NB) on its stdin and exits 0 (taken), 1 (held by another
+ * open file) or 2 (an error, said on stderr). Node has no flock(2); the lock belongs to the open
+ * file description, so it stays with the caller's descriptor after this process exits. The
+ * shared daemon's lock is taken this way (src/socket/lock.ts).
  *
  * 1. Closes every inherited descriptor above stderr. node-pty 1.1.0 does not mark pty masters
  *    close-on-exec, so without this each job holds the masters of all earlier jobs open, and a
@@ -25,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -185,7 +192,22 @@ static int await_ack(const char *nonce) {
     }
 }
 
+#define FLOCK_TAKEN 0
+#define FLOCK_HELD 1
+#define FLOCK_ERROR 2
+
+static int flock_stdin(void) {
+    for (;;) {
+        if (flock(STDIN_FILENO, LOCK_EX | LOCK_NB) == 0) return FLOCK_TAKEN;
+        if (errno == EWOULDBLOCK) return FLOCK_HELD;
+        if (errno != EINTR) break;
+    }
+    fprintf(stderr, "ptyjobs-shim: flock: %s\n", strerror(errno));
+    return FLOCK_ERROR;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--flock") == 0) return flock_stdin();
     if (argc < 3) {
         fprintf(stderr, "usage: ptyjobs-shim NONCE PROGRAM [ARG...]\n");
         return 127;

@@ -8,6 +8,7 @@ import { JobHost } from '../host/job-host.js';
 import { JobManager } from '../jobs/manager.js';
 import { DAEMON_SOCKET, ensureSocketDir, resolveSocketDir } from '../socket/dir.js';
 import { DAEMON_SETTINGS, HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
+import { holdDaemonLock } from '../socket/lock.js';
 import { ControlServer, type Handler } from '../socket/server.js';
 import { BoundedLog, DAEMON_LOG } from './log.js';
 
@@ -19,6 +20,7 @@ const IDLE_CHECK_MS = 500;
 export async function serveDaemon(config: Config, version: string): Promise<void> {
   const dir = resolveSocketDir(config.socketDir, process.env);
   ensureSocketDir(dir);
+  await holdDaemonLock(dir); // before anything else: a second daemon refuses here
   const log = new BoundedLog(join(dir, DAEMON_LOG));
   const say = (message: string) => log.write(message);
   process.on('uncaughtException', (error) => say(`internal error: ${error.stack ?? error}`));

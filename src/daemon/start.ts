@@ -1,20 +1,22 @@
 // Finding the user's daemon, or starting exactly one even when many fronts start at once (as
-// tmux's client does): connect; if nobody answers, take the lock; connect again (someone may
-// have started it meanwhile); only then remove a stale socket and start the daemon; release the
-// lock once it listens.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+// tmux's client does): connect; if nobody answers, take the daemon lock (socket/lock.ts); connect
+// again (someone may have started it meanwhile); only then start the daemon, handing it the lock
+// to hold for its life. The daemon itself removes a dead socket (socket/claim.ts).
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HostConnection, HostError, type HelloExtras } from '../socket/client.js';
-import { DAEMON_SOCKET, removeStale } from '../socket/dir.js';
+import { DAEMON_SOCKET } from '../socket/dir.js';
+import { INHERITED_LOCK_FD, tryDaemonLock } from '../socket/lock.js';
 import { DAEMON_LOG } from './log.js';
-import { isAlive } from '../jobs/signals.js';
 
-const LOCK_FILE = 'daemon.lock';
 /** How long a new daemon gets to listen, and a front to wait for another's lock. */
 const START_TIMEOUT_MS = 10_000;
+/** How often a waiting front tries the socket. */
 const RETRY_MS = 25;
+/** How often it tries the lock again while another holds it (each try spawns the shim; the holder may die mid-start). */
+const LOCK_RETRY_MS = 250;
 
 export interface DaemonConnectOptions {
   dir: string;
@@ -33,61 +35,46 @@ function tryConnect(options: DaemonConnectOptions): Promise<HostConnection | nul
   });
 }
 
-
-/** Takes the lock file (O_EXCL); a lock whose holder died is broken. Returns a release function or null if held. */
-function takeLock(dir: string): (() => void) | null {
-  const path = join(dir, LOCK_FILE);
-  try {
-    const fd = openSync(path, 'wx', 0o600);
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
-    return () => removeStale(path);
-  } catch {
-    const holder = Number(readFileSafe(path));
-    if (holder && !isAlive(holder)) removeStale(path);
-    return null;
-  }
-}
-
-function readFileSafe(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 /** A connection to the daemon, started if none runs. `started` says whether this call started it. */
 export async function connectDaemon(options: DaemonConnectOptions): Promise<{ connection: HostConnection; started: boolean }> {
   const deadline = Date.now() + START_TIMEOUT_MS;
+  let lockTriedAt = -Infinity;
   for (;;) {
     const existing = await tryConnect(options);
     if (existing) return { connection: existing, started: false };
-    const release = takeLock(options.dir);
-    if (release) {
+    const lockDue = Date.now() - lockTriedAt >= LOCK_RETRY_MS;
+    if (lockDue) lockTriedAt = Date.now();
+    const lock = lockDue ? await tryDaemonLock(options.dir) : null;
+    if (lock) {
       try {
         const raced = await tryConnect(options); // always retry once with the lock held
         if (raced) return { connection: raced, started: false };
-        removeStale(join(options.dir, DAEMON_SOCKET));
-        spawnDaemon(options);
+        const daemon = spawnDaemon(options, lock.fd);
         while (Date.now() < deadline) {
           const connection = await tryConnect(options);
           if (connection) return { connection, started: true };
+          if (daemon.exitCode !== null || daemon.signalCode !== null) {
+            throw new HostError(`The shared daemon exited (${daemon.signalCode ?? `code ${daemon.exitCode}`}) before it listened; see ${join(options.dir, DAEMON_LOG)}.`, 'no_daemon');
+          }
           await sleep(RETRY_MS);
         }
         throw new HostError(`The shared daemon did not start within ${START_TIMEOUT_MS / 1000} s; see ${join(options.dir, DAEMON_LOG)}.`, 'no_daemon');
       } finally {
-        release();
+        lock.release();
       }
     }
-    if (Date.now() > deadline) throw new HostError(`Another ptyjobs holds ${join(options.dir, LOCK_FILE)} and no daemon came up; remove the file if no ptyjobs is starting.`, 'no_daemon');
+    if (Date.now() > deadline) throw new HostError(`A shared daemon is starting or running (another ptyjobs holds its lock in ${options.dir}) but none answered within ${START_TIMEOUT_MS / 1000} s; see ${join(options.dir, DAEMON_LOG)}.`, 'no_daemon');
     await sleep(RETRY_MS);
   }
 }
 
-function spawnDaemon(options: DaemonConnectOptions): void {
+/** Starts the daemon detached; `lockFd` (the flock) becomes its fd 3, held for its life. */
+function spawnDaemon(options: DaemonConnectOptions, lockFd: number | null): ChildProcess {
   const log = openSync(join(options.dir, DAEMON_LOG), 'a', 0o600);
-  const child = spawn(process.execPath, options.spawnArgs, { detached: true, stdio: ['ignore', log, log], env: options.spawnEnv, cwd: options.dir });
+  const stdio: StdioOptions = ['ignore', log, log];
+  if (lockFd !== null) stdio[INHERITED_LOCK_FD] = lockFd;
+  const child = spawn(process.execPath, options.spawnArgs, { detached: true, stdio, env: options.spawnEnv, cwd: options.dir });
   child.unref();
   closeSync(log);
+  return child;
 }

@@ -12,6 +12,7 @@ import { Session } from '../host/session.js';
 import { encodeFrame, FrameError, FrameReader } from '../protocol/framing.js';
 import { attachParamsSchema, clientHelloSchema, clientMessageSchema, HOST_METHODS, METHOD_PARAMS } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { claimSocketPath } from './claim.js';
 import { makePrivate, removeStale } from './dir.js';
 
 /** Sessions of fronts kept for reconnects; the oldest is forgotten beyond this. */
@@ -92,9 +93,9 @@ export class ControlServer {
     return total;
   }
 
-  /** Listens on the socket (replacing a stale one at the same path), private to the user. */
+  /** Listens on the socket (replacing a dead one at the same path, never a live one), private to the user. */
   async start(): Promise<void> {
-    removeStale(this.path);
+    await claimSocketPath(this.path);
     // Half-open: a client that ends its side after its requests still gets their answers.
     const server = createServer({ allowHalfOpen: true }, (socket) => {
       const connection = new Connection(socket, this);
@@ -113,9 +114,13 @@ export class ControlServer {
     return this.connections.size;
   }
 
+  /** Stops listening; the socket file goes only if this server listened on it (never a live host's). */
   async close(): Promise<void> {
     for (const connection of this.connections) connection.close();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     removeStale(this.path);
   }
 }
