@@ -7,11 +7,12 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { liveHosts, type LiveHost } from '../cli/hosts.js';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { CLI_CLIENT } from '../cli/hosts.js';
 import type { JobWire } from '../host/schema.js';
 import { allowedHosts, hostAllowed, newToken, originAllowed, tokenMatches } from '../http/guard.js';
-import { HostConnection } from '../socket/client.js';
+import { HostConnection, HostError } from '../socket/client.js';
+import { hostSockets } from '../socket/dir.js';
 import { PAGE_HTML } from './page.js';
 
 /** A browser that has this much unsent is behind: the host is left to skip it ahead (see host/viewers). */
@@ -32,23 +33,99 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+// --- The only place that speaks the control-socket client API. ---
+
+interface PooledHost {
+  connection: HostConnection;
+  /** How jobs of this host are named: its pid, or "daemon". */
+  label: string;
+  path: string;
+}
+
+/** Every host's connection kept across polls: opened when its socket appears, dropped when it closes or its socket goes. */
+class HostPool {
+  private readonly byPath = new Map<string, Promise<PooledHost | null>>();
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly version: string,
+  ) {}
+
+  /** A fresh connection of its own (a viewer's, so its backpressure pauses no one else). */
+  connect(path: string): Promise<HostConnection> {
+    return HostConnection.connect(path, { ...CLI_CLIENT, version: this.version }, this.version);
+  }
+
+  /** The hosts whose sockets are in the dir now. Stale sockets are left for the CLI's liveHosts to remove. */
+  async live(): Promise<PooledHost[]> {
+    const present = new Set(hostSockets(this.dir));
+    for (const [path, entry] of this.byPath) {
+      if (present.has(path)) continue;
+      this.byPath.delete(path);
+      void entry.then((host) => host?.connection.close());
+    }
+    for (const path of present) if (!this.byPath.has(path)) this.open(path);
+    return (await Promise.all(this.byPath.values())).filter((host): host is PooledHost => host !== null);
+  }
+
+  async jobs(host: PooledHost): Promise<JobWire[]> {
+    return (await host.connection.request<{ jobs: JobWire[] }>('jobs')).jobs;
+  }
+
+  close(): void {
+    for (const entry of this.byPath.values()) void entry.then((host) => host?.connection.close());
+    this.byPath.clear();
+  }
+
+  private open(path: string): void {
+    const forget = () => this.byPath.get(path) === entry && this.byPath.delete(path);
+    const entry = this.connect(path).then(
+      (connection) => {
+        connection.onClose(forget);
+        return { connection, label: connection.info.kind === 'daemon' ? 'daemon' : String(connection.info.pid), path };
+      },
+      (error: HostError) => {
+        forget(); // tried again on the next poll
+        if (error.code === 'protocol_mismatch' && !this.warned.has(path)) {
+          this.warned.add(path);
+          console.error(`ptyjobs web: skipping ${path}: ${error.message}`);
+        }
+        return null;
+      },
+    );
+    this.byPath.set(path, entry);
+  }
+}
+
+// --- end of the control-socket client API. ---
+
 const requireLazily = createRequire(import.meta.url);
 /** xterm.js and its stylesheet, from the package's own dependency. */
 function xtermFile(name: 'lib/xterm.js' | 'css/xterm.css'): Buffer {
   return readFileSync(requireLazily.resolve(`@xterm/xterm/${name}`));
 }
 
+function bytesOf(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
 export async function serveWeb(options: WebOptions): Promise<WebServer> {
   const token = newToken();
+  const pool = new HostPool(options.socketDir, options.version);
   let hosts = new Set<string>();
   const jobsOfAllHosts = async (): Promise<(JobWire & { label: string })[]> => {
-    const live = await liveHosts(options.socketDir, options.version);
-    try {
-      const lists = await Promise.all(live.map(async (host) => (await host.connection.request<{ jobs: JobWire[] }>('jobs')).jobs.map((job) => ({ ...job, label: `${host.label}:${job.job_id}` }))));
-      return lists.flat();
-    } finally {
-      for (const host of live) host.connection.close();
-    }
+    const lists = await Promise.all(
+      (await pool.live()).map(async (host) => {
+        try {
+          return (await pool.jobs(host)).map((job) => ({ ...job, label: `${host.label}:${job.job_id}` }));
+        } catch {
+          return []; // the host went away during the poll
+        }
+      }),
+    );
+    return lists.flat();
   };
   const send = (response: ServerResponse, status: number, type: string, body: string | Buffer) => {
     response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -61,6 +138,8 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     if (url.pathname === '/') return send(response, 200, 'text/html; charset=utf-8', PAGE_HTML);
     if (url.pathname === '/xterm.js') return send(response, 200, 'text/javascript', xtermFile('lib/xterm.js'));
     if (url.pathname === '/xterm.css') return send(response, 200, 'text/css', xtermFile('css/xterm.css'));
+    // Browsers ask for it on every load; no icon, and nothing about this server.
+    if (url.pathname === '/favicon.ico') return send(response, 204, 'text/plain', '');
     if (!tokenMatches(url.searchParams.get('t'), token)) return send(response, 401, 'text/plain', 'missing or wrong token\n');
     if (url.pathname === '/api/jobs') return send(response, 200, 'application/json', JSON.stringify({ jobs: await jobsOfAllHosts(), writable: options.writable }));
     send(response, 404, 'text/plain', 'not found\n');
@@ -83,52 +162,78 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     sockets.handleUpgrade(request, socket, head, (ws) => void view(ws, url.searchParams.get('job') ?? ''));
   });
 
-  /** One browser terminal: a connection of its own to the job's host, so backpressure stays its own. */
+  /**
+   * One browser terminal: a connection of its own to the job's host, so backpressure stays its
+   * own. An ended job is watched (its last screen, then its exit). The browser may leave at any
+   * await: whatever was opened by then is released, so no viewer outlives its page.
+   */
   const view = async (ws: WebSocket, label: string) => {
+    let gone = false;
+    let connection: HostConnection | null = null;
+    let detach: (() => void) | null = null;
+    let relieve: NodeJS.Timeout | undefined;
+    const release = () => {
+      clearInterval(relieve);
+      detach?.();
+      connection?.close();
+      [detach, connection] = [null, null];
+    };
+    ws.on('close', () => {
+      gone = true;
+      release();
+    });
     const fail = (message: string) => {
+      if (gone) return;
       ws.send(JSON.stringify({ type: 'error', message }));
       ws.close();
     };
     const colon = label.lastIndexOf(':');
-    const live: LiveHost[] = await liveHosts(options.socketDir, options.version);
-    const target = live.find((host) => host.label === label.slice(0, colon));
-    for (const host of live) if (host !== target) host.connection.close();
-    if (!target) return fail(`no host ${label.slice(0, colon)}`);
-    const connection: HostConnection = target.connection;
-    let paused = false;
-    const relieve = setInterval(() => {
-      if (paused && ws.bufferedAmount < BROWSER_RESUME_BYTES) {
-        paused = false;
-        connection.resumeReading();
-      }
-    }, BACKPRESSURE_POLL_MS);
+    const [hostLabel, jobId] = [label.slice(0, colon), label.slice(colon + 1)];
     try {
-      const stream = await connection.attach(label.slice(colon + 1), options.writable ? 'attach' : 'watch', null, {
-        data: (bytes) => {
+      const host = (await pool.live()).find((candidate) => candidate.label === hostLabel);
+      if (!host) return fail(`no host ${hostLabel}`);
+      const job = (await pool.jobs(host)).find((candidate) => candidate.job_id === jobId);
+      if (!job) return fail(`no job ${label}`);
+      if (gone) return;
+      const own = await pool.connect(host.path);
+      connection = own;
+      if (gone) return release();
+      own.onClose(() => ws.close());
+      let paused = false;
+      relieve = setInterval(() => {
+        if (paused && ws.bufferedAmount < BROWSER_RESUME_BYTES) {
+          paused = false;
+          own.resumeReading();
+        }
+      }, BACKPRESSURE_POLL_MS);
+      const handlers = {
+        data: (bytes: Buffer) => {
           ws.send(bytes);
           if (!paused && ws.bufferedAmount > BROWSER_MAX_BUFFERED_BYTES) {
             paused = true;
-            connection.pauseReading();
+            own.pauseReading();
           }
         },
-        exit: (job) => {
-          ws.send(JSON.stringify({ type: 'exit', job }));
+        exit: (ended: unknown) => {
+          ws.send(JSON.stringify({ type: 'exit', job: ended }));
           ws.close();
         },
+      };
+      const attach = (mode: 'attach' | 'watch') => own.attach(jobId, mode, null, handlers);
+      const stream = await attach(options.writable && job.status === 'running' ? 'attach' : 'watch').catch((error: HostError) => {
+        // It ended between the list and the attach: its last screen, read-only.
+        if (error.code === 'not_running') return attach('watch');
+        throw error;
       });
+      detach = stream.detach;
+      if (gone) return release();
       ws.on('message', (data, isBinary) => {
-        if (options.writable && !isBinary) stream.input(Buffer.from(data.toString(), 'utf8'));
+        // The page sends keys as text frames: their UTF-8 bytes go to the job as they are.
+        if (options.writable && !isBinary) stream.input(bytesOf(data));
       });
-      ws.on('close', () => {
-        stream.detach();
-        connection.close();
-        clearInterval(relieve);
-      });
-      connection.onClose(() => ws.close());
     } catch (error) {
-      clearInterval(relieve);
-      connection.close();
       fail((error as Error).message);
+      release();
     }
   };
 
@@ -150,6 +255,7 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     port,
     close: async () => {
       for (const ws of sockets.clients) ws.terminate();
+      pool.close();
       server.closeAllConnections();
       v6.closeAllConnections();
       await Promise.all([new Promise((resolve) => server.close(resolve)), new Promise((resolve) => v6.close(resolve))]);
