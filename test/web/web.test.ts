@@ -194,7 +194,7 @@ function jobsOf(port: number, token: string): Promise<{ jobs: { label: string; v
   return fetch(`http://127.0.0.1:${port}/api/jobs?t=${token}`).then((response) => response.json() as Promise<{ jobs: { label: string; viewers: number }[] }>);
 }
 
-test('polls reuse one connection per host, and a page closed before its attach completes leaves no viewer and no connection', async () => {
+test('polls reuse one connection per host (dropped when its socket goes, opened again when it is back), and a page closed before its attach completes leaves no viewer and no connection', async () => {
   const dir = privateSocketDir();
   const socketHost = await startSocketHost(dir);
   const { host, session, control } = socketHost;
@@ -217,6 +217,12 @@ test('polls reuse one connection per host, and a page closed before its attach c
     );
     await waitUntil(async () => (await host.status(session, { job_id: shell.job.job_id })).job.viewers === 0 && control.clientCount === 1, 'the viewers and their connections to go', 15_000);
     assert.deepEqual(acceptedConnections(control.path), kept);
+
+    // The host goes (its socket with it): dropped from the list; back at the same path: connected again.
+    await control.close();
+    assert.deepEqual((await jobsOf(web.port, web.token)).jobs, []);
+    await control.start();
+    assert.deepEqual((await jobsOf(web.port, web.token)).jobs.map((job) => job.label), [label]);
   } finally {
     web.process.kill('SIGTERM');
     await socketHost.close();
