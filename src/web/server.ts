@@ -11,7 +11,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CLI_CLIENT } from '../cli/hosts.js';
 import type { JobWire } from '../host/schema.js';
 import { allowedHosts, hostAllowed, newToken, originAllowed, tokenMatches } from '../http/guard.js';
-import { HostConnection, HostError } from '../socket/client.js';
+import { HostConnection, HostError, type StreamHandlers } from '../socket/client.js';
 import { hostSockets } from '../socket/dir.js';
 import { PAGE_HTML } from './page.js';
 
@@ -35,6 +35,16 @@ export interface WebServer {
 
 // --- The only place that speaks the control-socket client API. ---
 
+/** A browser's view of one job. */
+interface JobView {
+  input(data: Buffer): void;
+  /** Stops reading from the host, which skips this viewer ahead once the browser catches up. */
+  pause(): void;
+  resume(): void;
+  onHostGone(listener: () => void): void;
+  close(): void;
+}
+
 interface PooledHost {
   connection: HostConnection;
   /** How jobs of this host are named: its pid, or "daemon". */
@@ -52,10 +62,6 @@ class HostPool {
     private readonly version: string,
   ) {}
 
-  /** A fresh connection of its own (a viewer's, so its backpressure pauses no one else). */
-  connect(path: string): Promise<HostConnection> {
-    return HostConnection.connect(path, { ...CLI_CLIENT, version: this.version }, this.version);
-  }
 
   /** The hosts whose sockets are in the dir now. Stale sockets are left for the CLI's liveHosts to remove. */
   async live(): Promise<PooledHost[]> {
@@ -73,9 +79,41 @@ class HostPool {
     return (await host.connection.request<{ jobs: JobWire[] }>('jobs')).jobs;
   }
 
+  /**
+   * Attaches to the job over a connection of its own, so its backpressure pauses no one else;
+   * watches when read-only or when the job has ended (its last screen, then its exit).
+   */
+  async view(host: PooledHost, job: JobWire, writable: boolean, handlers: StreamHandlers): Promise<JobView> {
+    const connection = await this.connect(host.path);
+    const attach = (mode: 'attach' | 'watch') => connection.attach(job.job_id, mode, null, handlers);
+    try {
+      const stream = await attach(writable && job.status === 'running' ? 'attach' : 'watch').catch((error: HostError) => {
+        if (error.code === 'not_running') return attach('watch'); // it ended since the list
+        throw error;
+      });
+      return {
+        input: stream.input,
+        pause: () => connection.pauseReading(),
+        resume: () => connection.resumeReading(),
+        onHostGone: (listener) => connection.onClose(listener),
+        close: () => {
+          stream.detach();
+          connection.close();
+        },
+      };
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+  }
+
   close(): void {
     for (const entry of this.byPath.values()) void entry.then((host) => host?.connection.close());
     this.byPath.clear();
+  }
+
+  private connect(path: string): Promise<HostConnection> {
+    return HostConnection.connect(path, { ...CLI_CLIENT, version: this.version }, this.version);
   }
 
   private open(path: string): void {
@@ -162,21 +200,15 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     sockets.handleUpgrade(request, socket, head, (ws) => void view(ws, url.searchParams.get('job') ?? ''));
   });
 
-  /**
-   * One browser terminal: a connection of its own to the job's host, so backpressure stays its
-   * own. An ended job is watched (its last screen, then its exit). The browser may leave at any
-   * await: whatever was opened by then is released, so no viewer outlives its page.
-   */
+  /** One browser terminal. The browser may leave at any await: what was opened by then is released, so no viewer outlives its page. */
   const view = async (ws: WebSocket, label: string) => {
     let gone = false;
-    let connection: HostConnection | null = null;
-    let detach: (() => void) | null = null;
+    let jobView: JobView | null = null;
     let relieve: NodeJS.Timeout | undefined;
     const release = () => {
       clearInterval(relieve);
-      detach?.();
-      connection?.close();
-      [detach, connection] = [null, null];
+      jobView?.close();
+      jobView = null;
     };
     ws.on('close', () => {
       gone = true;
@@ -195,41 +227,32 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
       const job = (await pool.jobs(host)).find((candidate) => candidate.job_id === jobId);
       if (!job) return fail(`no job ${label}`);
       if (gone) return;
-      const own = await pool.connect(host.path);
-      connection = own;
-      if (gone) return release();
-      own.onClose(() => ws.close());
       let paused = false;
-      relieve = setInterval(() => {
-        if (paused && ws.bufferedAmount < BROWSER_RESUME_BYTES) {
-          paused = false;
-          own.resumeReading();
-        }
-      }, BACKPRESSURE_POLL_MS);
-      const handlers = {
-        data: (bytes: Buffer) => {
+      const opened = await pool.view(host, job, options.writable, {
+        data: (bytes) => {
           ws.send(bytes);
-          if (!paused && ws.bufferedAmount > BROWSER_MAX_BUFFERED_BYTES) {
+          if (jobView && !paused && ws.bufferedAmount > BROWSER_MAX_BUFFERED_BYTES) {
             paused = true;
-            own.pauseReading();
+            jobView.pause();
           }
         },
-        exit: (ended: unknown) => {
+        exit: (ended) => {
           ws.send(JSON.stringify({ type: 'exit', job: ended }));
           ws.close();
         },
-      };
-      const attach = (mode: 'attach' | 'watch') => own.attach(jobId, mode, null, handlers);
-      const stream = await attach(options.writable && job.status === 'running' ? 'attach' : 'watch').catch((error: HostError) => {
-        // It ended between the list and the attach: its last screen, read-only.
-        if (error.code === 'not_running') return attach('watch');
-        throw error;
       });
-      detach = stream.detach;
+      jobView = opened;
       if (gone) return release();
+      opened.onHostGone(() => ws.close());
+      relieve = setInterval(() => {
+        if (paused && ws.bufferedAmount < BROWSER_RESUME_BYTES) {
+          paused = false;
+          opened.resume();
+        }
+      }, BACKPRESSURE_POLL_MS);
       ws.on('message', (data, isBinary) => {
         // The page sends keys as text frames: their UTF-8 bytes go to the job as they are.
-        if (options.writable && !isBinary) stream.input(bytesOf(data));
+        if (options.writable && !isBinary) opened.input(bytesOf(data));
       });
     } catch (error) {
       fail((error as Error).message);
