@@ -1,6 +1,7 @@
 // MCP over Streamable HTTP at /mcp: one McpServer per session over one job host (the process's
 // own, or the shared daemon's), each session a client with its own cursors. Every request needs
 // the bearer token; Host and Origin are checked (the SDK's host validation covers Host only).
+// Sessions expire when idle and are capped; a request must arrive within a deadline (HTTP_LIMITS).
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -15,10 +16,18 @@ import { createServer } from './server.js';
 const MAX_BODY_BYTES = 24 * 1024 * 1024;
 /** How often Node checks connections against the receive deadline (the deadline's granularity). */
 const RECEIVE_CHECK_INTERVAL_MS = 1000;
+/** What a client refused for lack of room is told to wait before it tries again. */
+const BUSY_RETRY_AFTER_S = 5;
 
-/** Deadlines and caps of the HTTP front (tests pass lower ones). */
+/**
+ * Deadlines and caps of the HTTP front (tests pass lower ones). A session holds an McpServer
+ * and the client's cursors (~75 KB); one the client never closed would otherwise stay forever.
+ */
 export interface HttpLimits {
-  /** A session with no request for this long is closed; its next request gets 404 and the client initializes a new one. */
+  /**
+   * A session with no request (and no open event stream) for this long is closed; its next
+   * request gets 404 and the client initializes a new one: its jobs live on, its cursors start over.
+   */
   sessionIdleMs: number;
   /** Sessions alive at once; a new one past this closes the least recently used idle one (503 when none is idle). */
   maxSessions: number;
@@ -86,6 +95,7 @@ export async function serveHttp(host: HostApi, options: HttpOptions): Promise<Se
     entry.inFlight++;
     clearTimeout(entry.idleTimer);
     response.once('close', () => {
+      if (!live.has(entry)) return; // closed meanwhile
       entry.lastUsed = Date.now();
       if (--entry.inFlight === 0) entry.idleTimer = setTimeout(() => expire(entry), limits.sessionIdleMs).unref();
     });
@@ -99,7 +109,9 @@ export async function serveHttp(host: HostApi, options: HttpOptions): Promise<Se
     return true;
   };
 
-  const server = createHttpServer({ requestTimeout: limits.receiveMs, headersTimeout: limits.receiveMs, connectionsCheckingInterval: Math.min(RECEIVE_CHECK_INTERVAL_MS, limits.receiveMs) }, async (request, response) => {
+  // Node answers 408 and closes the connection when headers or body miss the deadline.
+  const deadlines = { requestTimeout: limits.receiveMs, headersTimeout: limits.receiveMs, connectionsCheckingInterval: Math.min(RECEIVE_CHECK_INTERVAL_MS, limits.receiveMs) };
+  const server = createHttpServer(deadlines, async (request, response) => {
     if (!hostAllowed(request, hosts)) return fail(response, 403, `Host ${request.headers.host ?? '(none)'} is not this server's address.`);
     if (!originAllowed(request, hosts)) return fail(response, 403, `Origin ${request.headers.origin} may not use this server.`);
     if (new URL(request.url ?? '/', 'http://x').pathname !== '/mcp') return fail(response, 404, 'MCP is served at /mcp.');
@@ -115,7 +127,7 @@ export async function serveHttp(host: HostApi, options: HttpOptions): Promise<Se
         return await entry.transport.handleRequest(request, response, body);
       }
       if (request.method !== 'POST' || !isInitializeRequest(body)) return fail(response, 400, 'No mcp-session-id: the first request must be initialize.');
-      if (!roomForOne()) return fail(response, 503, `${limits.maxSessions} sessions are busy; try again when one is done.`, { 'retry-after': '5' });
+      if (!roomForOne()) return fail(response, 503, `${limits.maxSessions} sessions are busy; try again when one is done.`, { 'retry-after': String(BUSY_RETRY_AFTER_S) });
       const { server: mcp, session } = createServer(host, options.version);
       const forget = options.onSession?.(session);
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { CLI_CLIENT } from '../cli/hosts.js';
 import type { JobWire } from '../host/schema.js';
 import { allowedHosts, hostAllowed, newToken, originAllowed, tokenMatches } from '../http/guard.js';
 import { HostConnection, HostError, type StreamHandlers } from '../socket/client.js';
@@ -34,6 +33,9 @@ export interface WebServer {
 }
 
 // --- The only place that speaks the control-socket client API. ---
+
+/** How this server names itself in its hello to each host. */
+const WEB_CLIENT_NAME = 'ptyjobs-web';
 
 /** A browser's view of one job. */
 interface JobView {
@@ -113,7 +115,7 @@ class HostPool {
   }
 
   private connect(path: string): Promise<HostConnection> {
-    return HostConnection.connect(path, { ...CLI_CLIENT, version: this.version }, this.version);
+    return HostConnection.connect(path, { name: WEB_CLIENT_NAME, version: this.version }, this.version);
   }
 
   private open(path: string): void {
