@@ -36,6 +36,11 @@ export interface WebServer {
 
 /** How this server names itself in its hello to each host. */
 const WEB_CLIENT_NAME = 'ptyjobs-web';
+/**
+ * With no page polling for this long, the kept connections are closed: each counts as a client
+ * of its host, and would keep an idle shared daemon from exiting while `ptyjobs web` runs.
+ */
+const POOL_IDLE_MS = 10_000;
 
 /** A browser's view of one job. */
 interface JobView {
@@ -54,19 +59,24 @@ interface PooledHost {
   path: string;
 }
 
-/** Every host's connection kept across polls: opened when its socket appears, dropped when it closes or its socket goes. */
+/**
+ * Every host's connection kept across polls: opened when its socket appears, dropped when it
+ * closes or its socket goes, all closed when no page has polled for POOL_IDLE_MS.
+ */
 class HostPool {
   private readonly byPath = new Map<string, Promise<PooledHost | null>>();
   private readonly warned = new Set<string>();
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dir: string,
     private readonly version: string,
   ) {}
 
-
   /** The hosts whose sockets are in the dir now. Stale sockets are left for the CLI's liveHosts to remove. */
   async live(): Promise<PooledHost[]> {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.close(), POOL_IDLE_MS).unref();
     const present = new Set(hostSockets(this.dir));
     for (const [path, entry] of this.byPath) {
       if (present.has(path)) continue;
@@ -110,6 +120,7 @@ class HostPool {
   }
 
   close(): void {
+    clearTimeout(this.idleTimer);
     for (const entry of this.byPath.values()) void entry.then((host) => host?.connection.close());
     this.byPath.clear();
   }
