@@ -215,8 +215,8 @@ test('polls reuse one connection per host (dropped when its socket goes, opened 
         ws.on('close', () => resolve());
       })),
     );
-    await waitUntil(async () => (await host.status(session, { job_id: shell.job.job_id })).job.viewers === 0 && control.clientCount === 1, 'the viewers and their connections to go', 15_000);
-    assert.deepEqual(acceptedConnections(control.path), kept);
+    // What stays is at most the list's kept connection (closed itself after 10 s without a poll).
+    await waitUntil(async () => (await host.status(session, { job_id: shell.job.job_id })).job.viewers === 0 && control.clientCount <= 1, 'the viewers and their connections to go', 15_000);
 
     // The host goes (its socket with it): dropped from the list; back at the same path: connected again.
     await control.close();
