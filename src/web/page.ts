@@ -7,6 +7,7 @@ export const PAGE_HTML = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>ptyjobs</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/xterm.css">
 <style>
   body { margin: 0; font: 14px system-ui, sans-serif; display: flex; height: 100vh; background: #1e1e1e; color: #ddd; }
@@ -56,23 +57,32 @@ async function refresh() {
   if (!jobs.length) list.textContent = 'no jobs';
 }
 
+/** "3:j3 ended (exit 3)", or the signal that ended it. */
+function ended(label, job) {
+  const how = job.signal ? 'signal ' + job.signal : job.exit_code !== null ? 'exit ' + job.exit_code : job.status;
+  return label + ' ended (' + how + ')';
+}
+
 function show(job) {
   if (open) { open.socket.close(); open.term.dispose(); }
-  const term = new Terminal({ cols: job.cols, rows: job.rows, scrollback: 1000, disableStdin: !window.ptyjobsWritable });
+  const typing = window.ptyjobsWritable && job.status === 'running';
+  const term = new Terminal({ cols: job.cols, rows: job.rows, scrollback: 1000, disableStdin: !typing });
   term.open(document.getElementById('terminal'));
   const socket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws?t=' + encodeURIComponent(token) + '&job=' + encodeURIComponent(job.label));
   socket.binaryType = 'arraybuffer';
   socket.onmessage = (event) => {
     if (typeof event.data === 'string') {
       const message = JSON.parse(event.data);
-      if (message.type === 'exit') banner.textContent = job.label + ' ended: ' + message.job.status;
+      if (message.type === 'exit') banner.textContent = ended(job.label, message.job) + ': ' + job.command;
       if (message.type === 'error') banner.textContent = message.message;
       return;
     }
     term.write(new Uint8Array(event.data));
   };
-  if (window.ptyjobsWritable) term.onData((data) => socket.readyState === 1 && socket.send(data));
-  banner.textContent = job.label + (window.ptyjobsWritable ? ' (your keys go to the job)' : ' (read-only)') + ': ' + job.command;
+  if (typing) term.onData((data) => socket.readyState === 1 && socket.send(data));
+  banner.textContent = job.status === 'running'
+    ? job.label + (window.ptyjobsWritable ? ' (your keys go to the job)' : ' (read-only)') + ': ' + job.command
+    : ended(job.label, job) + ': ' + job.command;
   open = { label: job.label, term, socket };
   window.ptyjobsTerm = term;
   term.focus();

@@ -3,6 +3,7 @@
 // without the token, with a foreign Host or Origin.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -127,6 +128,7 @@ test('without the token, with a wrong one, a foreign Host or Origin: refused, an
     const shell = await host.execute(session, { command: "env PS1='$ ' bash --norc -i", wait: INPUT });
     const job = `${process.pid}:${shell.job.job_id}`;
     assert.equal(await get(web.port, '/'), 200, 'the page itself needs no token');
+    assert.equal(await get(web.port, '/favicon.ico'), 204, 'the browser\'s icon request: no token, no content');
     assert.equal(await get(web.port, '/api/jobs'), 401);
     assert.equal(await get(web.port, '/api/jobs?t=wrong'), 401);
     assert.equal(await get(web.port, `/api/jobs?t=${web.token}`), 200);
@@ -139,6 +141,88 @@ test('without the token, with a wrong one, a foreign Host or Origin: refused, an
     assert.equal(await upgrade(web.port, `/ws?t=${web.token}&job=${job}`, own), 'open');
     const quiet = await host.wait(session, { job_id: shell.job.job_id, idle_ms: 300 });
     assert.equal(quiet.output, '', 'no refused request typed anything');
+  } finally {
+    web.process.kill('SIGTERM');
+    await socketHost.close();
+  }
+});
+
+test('an ended job shows its last screen and how it ended; non-ASCII keys typed in the page reach the job as their UTF-8 bytes', async () => {
+  const dir = privateSocketDir();
+  const socketHost = await startSocketHost(dir);
+  const { host, session } = socketHost;
+  const browser = await browse();
+  const web = await startWeb(dir, true);
+  try {
+    const failed = await host.execute(session, { command: 'echo last-words; exit 3', wait: { exit: true, timeout_ms: 15_000 } });
+    assert.equal(failed.reason, 'exit');
+    const reader = await host.execute(session, { command: 'python3 -c "import sys; print(repr(sys.stdin.buffer.readline()))"', wait: INPUT });
+    const page = await browser.newPage();
+    await page.goto(web.url);
+    await page.addScriptTag({ content: `window.ptyjobsRows = ${PAGE_ROWS.toString()};` });
+
+    await page.locator(`.job[data-label="${process.pid}:${failed.job.job_id}"]`).click();
+    await page.waitForFunction(() => (window as unknown as { ptyjobsRows: () => string[] | null }).ptyjobsRows()?.includes('last-words'), undefined, { timeout: 15_000 });
+    assert.equal(await page.locator('#banner').innerText(), `${process.pid}:${failed.job.job_id} ended (exit 3): echo last-words; exit 3`);
+
+    await page.locator(`.job[data-label="${process.pid}:${reader.job.job_id}"]`).click();
+    await page.locator('#banner').filter({ hasText: 'your keys go to the job' }).waitFor({ timeout: 15_000 });
+    await page.locator('#terminal').click();
+    await page.keyboard.type('é 日本 😀');
+    await page.keyboard.press('Enter');
+    const read = await host.wait(session, { job_id: reader.job.job_id, pattern: "^b'.*'$", timeout_ms: 15_000 });
+    assert.equal(read.reason, 'pattern', read.output);
+    assert.match(read.output ?? '', /^b'\\xc3\\xa9 \\xe6\\x97\\xa5\\xe6\\x9c\\xac \\xf0\\x9f\\x98\\x80\\n'$/m);
+  } finally {
+    web.process.kill('SIGTERM');
+    await browser.close();
+    await socketHost.close();
+  }
+});
+
+/** Inodes of the connections a host has accepted on its socket (Linux lists them with the socket's path). */
+function acceptedConnections(socketPath: string): string[] {
+  const LISTENING = '00010000';
+  return readFileSync('/proc/self/net/unix', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[7] === socketPath && fields[3] !== LISTENING)
+    .map((fields) => fields[6]);
+}
+
+function jobsOf(port: number, token: string): Promise<{ jobs: { label: string; viewers: number }[] }> {
+  return fetch(`http://127.0.0.1:${port}/api/jobs?t=${token}`).then((response) => response.json() as Promise<{ jobs: { label: string; viewers: number }[] }>);
+}
+
+test('polls reuse one connection per host (dropped when its socket goes, opened again when it is back), and a page closed before its attach completes leaves no viewer and no connection', async () => {
+  const dir = privateSocketDir();
+  const socketHost = await startSocketHost(dir);
+  const { host, session, control } = socketHost;
+  const web = await startWeb(dir, false);
+  try {
+    const shell = await host.execute(session, { command: "env PS1='$ ' bash --norc -i", wait: INPUT });
+    const label = `${process.pid}:${shell.job.job_id}`;
+    assert.deepEqual((await jobsOf(web.port, web.token)).jobs.map((job) => job.label), [label]);
+    const kept = await waitUntil(() => (acceptedConnections(control.path).length === 1 ? acceptedConnections(control.path) : null), 'one connection from the web');
+    for (let poll = 0; poll < 5; poll++) assert.equal((await jobsOf(web.port, web.token)).jobs.length, 1);
+    assert.deepEqual(acceptedConnections(control.path), kept, 'the same connection served every poll');
+
+    const QUICK_PAGES = 20;
+    await Promise.all(
+      Array.from({ length: QUICK_PAGES }, () => new Promise<void>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${web.port}/ws?t=${web.token}&job=${label}`, { origin: `http://127.0.0.1:${web.port}` });
+        ws.on('open', () => ws.close());
+        ws.on('close', () => resolve());
+      })),
+    );
+    // What stays is at most the list's kept connection (closed itself after 10 s without a poll).
+    await waitUntil(async () => (await host.status(session, { job_id: shell.job.job_id })).job.viewers === 0 && control.clientCount <= 1, 'the viewers and their connections to go', 15_000);
+
+    // The host goes (its socket with it): dropped from the list; back at the same path: connected again.
+    await control.close();
+    assert.deepEqual((await jobsOf(web.port, web.token)).jobs, []);
+    await control.start();
+    assert.deepEqual((await jobsOf(web.port, web.token)).jobs.map((job) => job.label), [label]);
   } finally {
     web.process.kill('SIGTERM');
     await socketHost.close();
