@@ -39,8 +39,10 @@ export async function connectHost(path: string, version: string, warn: (message:
   } catch (error) {
     const code = (error as HostError).code;
     const pid = socketPid(path);
+    // A socket that is not the user's is never spoken to, nor removed.
+    if (code === 'untrusted') warn(`ptyjobs: skipping ${path}: ${(error as Error).message}`);
     // Nobody listens there any more (the host was killed): whoever finds it removes it.
-    if (code === 'ECONNREFUSED' || (pid !== null && !isRunning(pid))) removeStale(path);
+    else if (code === 'ECONNREFUSED' || (pid !== null && !isRunning(pid))) removeStale(path);
     else if (code !== 'ENOENT') warn(`ptyjobs: skipping ${path}: ${(error as Error).message}`);
     return null;
   }
