@@ -44,10 +44,11 @@ export async function compilePattern(source: string): Promise<Pattern> {
   }
   refuseBacktrackingOnly(source);
   const { RE2JS } = await (engine ??= import('re2js'));
+  // translateRegExp turns JavaScript spellings into RE2's: (?<n>…) → (?P<n>…), \uXXXX → \x{XXXX}, \cJ, [^].
+  const translated = RE2JS.translateRegExp(source);
   let compiled: RE2JS;
   try {
-    // translateRegExp turns JavaScript spellings into RE2's: (?<n>…) → (?P<n>…), \uXXXX → \x{XXXX}, \cJ, [^].
-    compiled = RE2JS.compile(RE2JS.translateRegExp(source), RE2JS.MULTILINE);
+    compiled = RE2JS.compile(translated, RE2JS.MULTILINE);
   } catch (error) {
     const reason = (error as Error).message.replace(/^error parsing regexp: /, '').replace('`(?m)', '`');
     throw new JobError(`The pattern is not a valid regex: ${reason}. Escape special characters such as ( [ { . * + ? with a backslash; repetition counts go up to {1000}.`);
@@ -56,7 +57,7 @@ export async function compilePattern(source: string): Promise<Pattern> {
   if (steps > PROGRAM_MAX_STEPS) {
     throw new JobError(`The pattern compiles to ${steps} steps; at most ${PROGRAM_MAX_STEPS} are allowed, so that matching stays fast. Lower its repetition counts (.{0,1000} → .*) or wait for a shorter part of the text.`);
   }
-  return new Re2Pattern(source, compiled, steps);
+  return new Re2Pattern(source, (variant) => RE2JS.compile(variant, RE2JS.MULTILINE), translated, compiled, steps);
 }
 
 /** JavaScript syntax RE2 does not run, with the rewrite that does the same job. */
@@ -95,12 +96,19 @@ function refuseBacktrackingOnly(source: string): void {
   }
 }
 
+/** One character of the text, newline included: a guard that gives an anchor at a cut the text's own context. */
+const GUARD = '(?s:.)';
+
 class Re2Pattern implements Pattern {
   private readonly windowChars: number;
+  /** The pattern with a guard at a window's start, end or both (compiled when a cut inside a line first needs it). */
+  private readonly guarded = new Map<string, RE2JS>();
   private warned = false;
 
   constructor(
     readonly source: string,
+    private readonly compile: (source: string) => RE2JS,
+    private readonly translated: string,
     private readonly compiled: RE2JS,
     steps: number,
   ) {
@@ -112,11 +120,17 @@ class Re2Pattern implements Pattern {
     for (let start = 0; ; ) {
       const end = windowEnd(text, start, this.windowChars);
       const window = start === 0 && end === text.length ? text : text.slice(start, end);
+      // A cut inside a line would look like a line edge to ^, $ and \b: there the match must leave the first or last character.
+      const headGuard = start > 0 && text[start - 1] !== '\n';
+      const tailGuard = end < text.length && text[end] !== '\n';
+      const regex = this.guardedBy(headGuard, tailGuard);
       // test() runs on the DFA; exec(), which needs the match's bounds, only where there is one.
-      const match = this.compiled.test(window) ? (this.compiled.exec(window) as RegExpExecArray) : null; // shaped as RegExp's, per re2js
-      // A cut inside a line looks like a line end to $ and \b: a match ending there is looked for again in the next window.
-      const endsAtCut = end < text.length && text[end] !== '\n' && match !== null && match.index + match[0].length === window.length;
-      if (match && !endsAtCut) return { index: start + match.index, text: match[0] };
+      const found = regex.test(window) ? (regex.exec(window) as RegExpExecArray) : null; // shaped as RegExp's, per re2js
+      if (found) {
+        const head = headGuard ? codePointLength(found[0], 0) : 0;
+        const tail = tailGuard ? codePointLength(found[0], found[0].length - 1) : 0;
+        return { index: start + found.index + head, text: found[0].slice(head, found[0].length - tail) };
+      }
       if (end === text.length) return null;
       if (performance.now() - startedAt > MATCH_BUDGET_MS) {
         this.warnSkipped(text.length - end);
@@ -124,6 +138,17 @@ class Re2Pattern implements Pattern {
       }
       start = nextWindowStart(text, end);
     }
+  }
+
+  private guardedBy(head: boolean, tail: boolean): RE2JS {
+    if (!head && !tail) return this.compiled;
+    const key = `${head} ${tail}`;
+    let regex = this.guarded.get(key);
+    if (!regex) {
+      regex = this.compile(`${head ? GUARD : ''}(?:${this.translated})${tail ? GUARD : ''}`);
+      this.guarded.set(key, regex);
+    }
+    return regex;
   }
 
   private warnSkipped(chars: number): void {
@@ -139,6 +164,17 @@ function windowEnd(text: string, start: number, size: number): number {
   if (limit >= text.length) return text.length;
   const newline = text.lastIndexOf('\n', limit);
   return newline > start + size / 2 ? newline : limit; // a line longer than half a window is cut
+}
+
+/** The length of the character at `at` (2 for either half of a surrogate pair, as RE2 reads it). */
+function codePointLength(text: string, at: number): number {
+  const code = text.charCodeAt(at);
+  if (code >= 0xd800 && code < 0xdc00) return at + 1 < text.length && isLowSurrogate(text.charCodeAt(at + 1)) ? 2 : 1;
+  return isLowSurrogate(code) && at > 0 && text.charCodeAt(at - 1) >= 0xd800 && text.charCodeAt(at - 1) < 0xdc00 ? 2 : 1;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code < 0xe000;
 }
 
 /** The next window overlaps this one, from a line start within the overlap where there is one. */
