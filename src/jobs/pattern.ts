@@ -50,14 +50,24 @@ export async function compilePattern(source: string): Promise<Pattern> {
   try {
     compiled = RE2JS.compile(translated, RE2JS.MULTILINE);
   } catch (error) {
-    const reason = (error as Error).message.replace(/^error parsing regexp: /, '').replace('`(?m)', '`');
-    throw new JobError(`The pattern is not a valid regex: ${reason}. Escape special characters such as ( [ { . * + ? with a backslash; repetition counts go up to {1000}.`);
+    throw invalid(source, (error as Error).message);
   }
   const steps = compiled.programSize();
   if (steps > PROGRAM_MAX_STEPS) {
     throw new JobError(`The pattern compiles to ${steps} steps; at most ${PROGRAM_MAX_STEPS} are allowed, so that matching stays fast. Lower its repetition counts (.{0,1000} → .*) or wait for a shorter part of the text.`);
   }
   return new Re2Pattern(source, (variant) => RE2JS.compile(variant, RE2JS.MULTILINE), translated, compiled, steps);
+}
+
+/** Says what is wrong in the terms the agent wrote in: V8's message where JavaScript rejects it too. */
+function invalid(source: string, re2Message: string): JobError {
+  try {
+    new RegExp(source, 'm'); // parsed only, never run
+  } catch (error) {
+    return new JobError(`The pattern is not a valid JavaScript regex: ${(error as Error).message}. Escape special characters such as ( [ { . * + ? with a backslash.`);
+  }
+  const reason = re2Message.replace(/^error parsing regexp: /, '').replace('`(?m)', '`');
+  return new JobError(`The pattern is valid JavaScript, but RE2, the linear-time engine wait patterns run on, refuses it: ${reason}. Repetition counts go up to {1000}; in a class, write a backspace as \\x08.`);
 }
 
 /** JavaScript syntax RE2 does not run, with the rewrite that does the same job. */
