@@ -13,7 +13,7 @@ const size = z.number().int().min(2).max(MAX_TERMINAL_CELLS);
 const maxBytes = z.number().int().min(1024).max(MAX_RESULT_BYTES).optional().describe('Result bytes (default 8192)');
 
 export const waitShape = {
-  pattern: z.string().min(1).max(PATTERN_MAX_CHARS, `at most ${PATTERN_MAX_CHARS} characters: wait for a shorter, distinctive part of the text`).optional().describe('Regex (multiline; RE2: no lookaround or backreferences) over text you were not shown yet (never the echo of your input)'),
+  pattern: z.string().min(1).max(PATTERN_MAX_CHARS, `at most ${PATTERN_MAX_CHARS} characters: wait for a shorter, distinctive part of the text`).optional().describe('Regex (RE2, multiline) over text you were not shown yet (never the echo of your input)'),
   idle_ms: z.number().int().min(1).optional().describe('No output for this long'),
   exit: z.boolean().optional().describe('The job ended'),
   input: z.boolean().optional().describe('The job waits for terminal input'),
