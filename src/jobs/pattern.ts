@@ -164,7 +164,7 @@ class Re2Pattern implements Pattern {
   private warnSkipped(chars: number): void {
     if (this.warned) return;
     this.warned = true;
-    console.error(`ptyjobs: the wait pattern ${JSON.stringify(this.source)} used its ${MATCH_BUDGET_MS} ms; ${chars} characters of output went unmatched (and may again while it waits)`);
+    console.error(`ptyjobs: wait pattern ${JSON.stringify(this.source)} used up its ${MATCH_BUDGET_MS} ms matching budget; the last ${chars} characters of that output were not searched (and later output may not be either)`);
   }
 }
 
