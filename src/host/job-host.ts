@@ -7,6 +7,7 @@ import { hasProcfs, listeningPorts } from '../jobs/procfs.js';
 import { normalizeSignal } from '../jobs/signals.js';
 import { inputTaken, waitFor, waitingForInput, type WaitConditions, type WaitOutcome, type WaitReference } from '../jobs/wait.js';
 import { scanEcho } from '../jobs/echo.js';
+import { compilePattern } from '../jobs/pattern.js';
 import { encodeInput, encodeKey } from '../terminal/keys.js';
 import { alignUtf8Start, completeUtf8Length, renderText } from '../terminal/text.js';
 import type { AttachArgs, ExecuteArgs, HostApi, InteractArgs, ListFilter, ViewerSink, WaitArgs, WaitHooks } from './api.js';
@@ -57,7 +58,7 @@ export class JobHost implements HostApi {
   }
 
   async execute(session: Session, args: ExecuteArgs, hooks: WaitHooks = {}): Promise<RunResult> {
-    const conditions = args.wait ? this.conditions(session, args.wait) : null;
+    const conditions = args.wait ? await this.conditions(session, args.wait) : null;
     const client = session.client.name === 'unknown' ? undefined : `${session.client.name} ${session.client.version}`.trim();
     const place = session.place;
     const job = this.manager.start({
@@ -153,7 +154,7 @@ export class JobHost implements HostApi {
   async interact(session: Session, args: InteractArgs, hooks: WaitHooks = {}): Promise<RunResult> {
     const job = this.manager.get(args.job_id);
     if (job.status !== 'running') throw notRunning(job.id, job.status);
-    const conditions = args.wait ? this.conditions(session, args.wait) : null;
+    const conditions = args.wait ? await this.conditions(session, args.wait) : null;
     const modes = job.screen.modes;
     const keys = (args.keys ?? []).map((name) => {
       try {
@@ -186,7 +187,7 @@ export class JobHost implements HostApi {
 
   async wait(session: Session, args: WaitArgs & { job_id: string }, hooks: WaitHooks = {}): Promise<RunResult> {
     const job = this.manager.get(args.job_id);
-    const conditions = this.conditions(session, args);
+    const conditions = await this.conditions(session, args);
     const cursor = session.cursor(job.id);
     const since = args.since === undefined ? cursor.shownTo : Math.floor(args.since);
     // With an explicit offset, screen rows from before it cannot be told apart: only output counts.
@@ -219,17 +220,11 @@ export class JobHost implements HostApi {
   }
 
   /** Validates a Wait and applies the default timeout and the ceiling. */
-  private conditions(session: Session, wait: WaitArgs): { conditions: WaitConditions; cappedFromMs: number | null; cap: number; lines: number | undefined } {
+  private async conditions(session: Session, wait: WaitArgs): Promise<{ conditions: WaitConditions; cappedFromMs: number | null; cap: number; lines: number | undefined }> {
     const requested = wait.timeout_ms ?? DEFAULT_WAIT_TIMEOUT_MS;
     const cap = Math.min(this.settings.maxWaitMs, session.maxWaitMs ?? Infinity);
     const conditions: WaitConditions = { timeoutMs: Math.min(requested, cap) };
-    if (wait.pattern !== undefined) {
-      try {
-        conditions.pattern = new RegExp(wait.pattern, 'm');
-      } catch (error) {
-        throw new JobError(`The pattern is not a valid JavaScript regex: ${(error as Error).message}. Escape special characters such as ( [ { . * + ? with a backslash.`);
-      }
-    }
+    if (wait.pattern !== undefined) conditions.pattern = await compilePattern(wait.pattern);
     if (wait.idle_ms !== undefined) conditions.idleMs = wait.idle_ms;
     if (wait.exit) conditions.exit = true;
     if (wait.input) conditions.input = true;

@@ -3,6 +3,7 @@
 // an agent must know. Unknown arguments are refused, naming the closest real one.
 import { z } from 'zod';
 import { JobError } from '../errors.js';
+import { PATTERN_MAX_CHARS } from '../jobs/pattern.js';
 import { KEY_NAMES_HELP } from '../terminal/keys.js';
 import { MAX_TERMINAL_CELLS } from '../terminal/limits.js';
 import { closestName } from '../util/closest.js';
@@ -28,7 +29,7 @@ function strict<Shape extends z.ZodRawShape>(shape: Shape) {
 }
 
 export const waitShape = {
-  pattern: z.string().min(1).max(1000).optional().describe('Regex (multiline) over output new to you'),
+  pattern: z.string().min(1).max(PATTERN_MAX_CHARS, `at most ${PATTERN_MAX_CHARS} characters: wait for a shorter, distinctive part of the text`).optional().describe('Regex (RE2, multiline) over new output'),
   idle_ms: z.number().int().min(1).optional().describe('No output for this long'),
   exit: z.boolean().optional().describe('The job ended'),
   input: z.boolean().optional().describe('Waits for terminal input'),

@@ -4,10 +4,11 @@
 import { renderText } from '../terminal/text.js';
 import { scanEcho } from './echo.js';
 import type { Job } from './job.js';
+import type { Pattern } from './pattern.js';
 import { hasProcfs, inputState, jobProcesses, listeningPorts, scheduleCount, type InputState } from './procfs.js';
 
 export interface WaitConditions {
-  pattern?: RegExp;
+  pattern?: Pattern;
   idleMs?: number;
   /** Idle does not count while the program is mid key sequence (see procfs 'pending'). */
   idleWaitsForPendingKeys?: boolean;
@@ -131,20 +132,20 @@ export function waitFor(job: Job, conditions: WaitConditions, reference: WaitRef
   const readiness = new InputReadiness(job);
   const echo = new EchoTracker(job, reference);
 
-  const checkPattern = (pattern: RegExp): string | null => {
+  const checkPattern = (pattern: Pattern): string | null => {
     const matchFrom = echo.matchFrom();
     if (matchFrom === Infinity) return null;
     const from = Math.max(matchFrom, scannedTo - PATTERN_OVERLAP_BYTES);
     const slice = job.log.read(from);
     scannedTo = Math.max(scannedTo, slice.end);
     const inOutput = pattern.exec(renderText(slice.bytes));
-    if (inOutput) return inOutput[0];
+    if (inOutput) return inOutput.text;
     // A full-screen program draws with cursor moves; its rows that changed may match.
     const screen = job.screen.snapshot();
     if (reference.rows === null || !(screen.alternate_screen || screen.drawing)) return null;
     const changed = screen.lines.filter((row) => row !== '' && !reference.rows!.has(row) && !echo.showsTyped(row));
     const onScreen = changed.length ? pattern.exec(changed.join('\n')) : null;
-    return onScreen ? onScreen[0] : null;
+    return onScreen ? onScreen.text : null;
   };
 
   const evaluate = (): WaitOutcome | null => {
