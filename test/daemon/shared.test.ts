@@ -9,6 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { call, processesMatching, tempDir, textOf, waitUntil } from '../helpers.js';
 import { freePort, isListening } from '../lsp-client.js';
+import { isRunning } from '../../src/util/process.js';
 import { CLI, privateSocketDir, runCli } from '../socket-helpers.js';
 
 const INPUT = { input: true, timeout_ms: 15_000 } as const;
@@ -23,11 +24,11 @@ interface Front {
 /** Fronts still open: a test that fails midway must not leave one running (nor the test file waiting on it). */
 const openFronts = new Set<Front>();
 
-async function front(dir: string, name: string, env: Record<string, string> = {}, cwd?: string): Promise<Front> {
+async function front(dir: string, name: string, env: Record<string, string> = {}, cwd?: string, args: string[] = []): Promise<Front> {
   let stderr = '';
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI],
+    args: [CLI, ...args],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SHELL: '/bin/bash', PTYJOBS_SOCKET_DIR: dir, PTYJOBS_SHARED: '1', PTYJOBS_KILL_GRACE_MS: '1000', ...env },
     stderr: 'pipe',
     cwd,
@@ -140,7 +141,15 @@ test('a SIGKILLed daemon: the next call starts a new one and says the jobs ended
     assert.equal(next.isError, undefined, textOf(next));
     assert.deepEqual(next.structuredContent.jobs, []);
     assert.match(textOf(next), /^The shared daemon had gone away; a new one was started and the jobs of the old one ended with it\./);
-    assert.notDeepEqual(daemons(dir), [old]);
+    const [renewed] = daemons(dir);
+    assert.ok(renewed && renewed !== old, 'a new daemon runs');
+    // Killed again and called as soon as it is dead, before the front can have seen its socket close.
+    process.kill(renewed, 'SIGKILL');
+    await waitUntil(() => !isRunning(renewed), 'the daemon to die', 3000);
+    const started = await call(f.client, 'execute', { command: 'echo after-the-kill', wait: { exit: true, timeout_ms: 15_000 } });
+    assert.equal(started.isError, undefined, textOf(started));
+    assert.equal(started.structuredContent.output, 'after-the-kill\n');
+    assert.equal((await call(f.client, 'status', { job_id: started.structuredContent.job.job_id })).isError, undefined);
     await f.close();
   } finally {
     await stopDaemon(dir);
@@ -202,6 +211,23 @@ test('daemon lifecycle: idle exit, stop with a TERM-ignoring job, status, and a 
     } finally {
       fake.close(); // a listening server left open would keep this test file running
     }
+  } finally {
+    await stopDaemon(dir);
+  }
+});
+
+test('a front whose host settings differ from the running daemon\'s says so once, whether they came as flags or variables', async () => {
+  const dir = privateSocketDir();
+  try {
+    const first = await front(dir, 'first');
+    await call(first.client, 'list');
+    for (const [env, args] of [[{}, ['--max-jobs', '3']], [{ PTYJOBS_MAX_JOBS: '3' }, []]] as const) {
+      const other = await front(dir, 'other', env, undefined, [...args]);
+      await call(other.client, 'list');
+      await waitUntil(() => other.stderr().includes('PTYJOBS_MAX_JOBS=10 (yours: 3)'), `the notice for ${JSON.stringify(args)}${JSON.stringify(env)}`);
+      await other.close();
+    }
+    await first.close();
   } finally {
     await stopDaemon(dir);
   }
