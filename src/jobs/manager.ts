@@ -2,7 +2,7 @@
 // ones after the retention period, and ends them all at shutdown. Knows nothing of clients,
 // results or MCP.
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { JobError, unknownJob } from '../errors.js';
 import { Job } from './job.js';
@@ -42,6 +42,19 @@ export interface StartRequest {
   /** The caller's own environment and working dir, in place of the server's (a daemon's fronts). */
   baseEnv?: Readonly<Record<string, string>>;
   baseCwd?: string;
+}
+
+/** Descriptors short of the limit at which a failed spawn is put down to the limit. */
+const DESCRIPTOR_HEADROOM = 16;
+
+/** Open descriptors of this process and its soft limit (null where /proc does not say). */
+function descriptorUse(): { open: number; limit: number } | null {
+  try {
+    const limit = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return limit ? { open: readdirSync('/proc/self/fd').length, limit: Number(limit[1]) } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Linux's MAX_ARG_STRLEN: the longest single argument exec takes (the command goes to `sh -c` as one). */
@@ -94,7 +107,7 @@ export class JobManager {
     const binding = ptyBinding(this.log);
 
     const jobId = `j${this.nextId++}`;
-    const job = new Job(
+    const job = this.spawnJob(
       {
         jobId,
         command,
@@ -116,6 +129,23 @@ export class JobManager {
     );
     this.jobs.set(jobId, job);
     return job;
+  }
+
+  /** Starts the job's pty, saying what to do when the process is out of file descriptors. */
+  private spawnJob(spec: ConstructorParameters<typeof Job>[0], spawn: ConstructorParameters<typeof Job>[1]): Job {
+    try {
+      return new Job(spec, spawn);
+    } catch (error) {
+      const descriptors = descriptorUse();
+      if (descriptors && descriptors.open >= descriptors.limit - DESCRIPTOR_HEADROOM) {
+        throw new JobError(
+          `Cannot start the job: this server is out of file descriptors (${descriptors.open} of its limit of ${descriptors.limit} are open; each running job holds one or two). ` +
+            `Kill jobs you no longer need, or raise the limit the server starts with (ulimit -n, or LimitNOFILE for a service).`,
+          'limit',
+        );
+      }
+      throw new JobError(`Cannot start the job: ${(error as Error).message}`);
+    }
   }
 
   get(jobId: string): Job {

@@ -1,10 +1,11 @@
 // The lifecycle promises, checked against the process table rather than the server's word.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { jobProcesses, readProcessTable } from '../../src/jobs/procfs.js';
-import { FIXTURES, isProcessAlive, processesMatching, waitUntil, withHost } from '../helpers.js';
+import { FIXTURES, isProcessAlive, processesMatching, ROOT, tempDir, waitUntil, withHost } from '../helpers.js';
 
 /** Pids of every live process in the job's session (the job's tree while it runs). */
 function sessionPids(leader: number): number[] {
@@ -139,4 +140,24 @@ test('floods keep memory bounded and the server answering', async () => {
     },
     { PTYJOBS_MAX_OUTPUT_BYTES: '2MB' },
   );
+});
+
+test('out of file descriptors: starting a job says so and what to raise, and the server keeps serving', async () => {
+  // The server under a low descriptor limit, as a real process (the limit is per process).
+  const script = `
+    import('${ROOT}/dist/test/helpers.js').then(async ({ withHost }) => {
+      await withHost(async ({ host, session }) => {
+        const errors = [];
+        for (let i = 0; i < 400; i++) {
+          try { await host.execute(session, { command: 'sleep 30' }); } catch (error) { errors.push(error.message); break; }
+        }
+        console.log(JSON.stringify({ error: errors[0] ?? null, list: (await host.list(session)).jobs.length }));
+      }, { PTYJOBS_MAX_JOBS: '1000' });
+    });`;
+  const file = join(tempDir('ptyjobs-fds-'), 'server.mjs');
+  writeFileSync(file, script);
+  const result = spawnSync('sh', ['-c', 'ulimit -n 160; exec "$0" "$1"', process.execPath, file], { encoding: 'utf8', timeout: 60_000 });
+  const outcome = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+  assert.match(outcome.error, /out of file descriptors \(\d+ of its limit of 160 are open.*ulimit -n/, result.stderr);
+  assert.ok(outcome.list > 0, 'the jobs that started are listed');
 });
