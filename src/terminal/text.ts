@@ -62,9 +62,10 @@ class LineCanvas {
       return;
     }
     while (line.length < this.col) line.push(' ');
-    // Overwriting half of a wide character blanks the other half, as terminals do.
+    // A wide character half inside the cells written is blanked, as terminals do: its head
+    // before them, or its tail after them (never a half this write puts there).
     if (line[this.col] === WIDE_TAIL && this.col > 0) line[this.col - 1] = ' ';
-    if (width === 1 && line[this.col + 1] === WIDE_TAIL) line[this.col + 1] = ' ';
+    if (line[this.col + width] === WIDE_TAIL) line[this.col + width] = ' ';
     line[this.col] = char;
     if (width === 2) line[this.col + 1] = WIDE_TAIL;
     this.col += width;

@@ -84,6 +84,7 @@ const REDRAWS: [string, string][] = [
   ['tput-drawn status lines', "tput sc; printf 'working...'; tput rc; tput el; printf 'finished\\n'; printf 'x'; tput cub1; printf 'y\\n'"],
   ['a spinner left in front of a line', "for c in '|' / - '\\\\'; do printf '%s\\b' \"$c\"; done; printf ' \\bdone\\n'"],
   ['wide characters', "printf '中文字\\b\\bX\\n'; printf 'emoji 🥲 ok\\n'"],
+  ['wide characters rewritten after a CR', "printf '0%% 日本語\\r10%% 日本語\\n'; printf 'a日本語\\r日本語\\n'; printf 'x日本語\\r\\033[2Cy\\n'"],
   ['tabs', "printf 'a\\tb\\tc\\n'"],
 ];
 

@@ -12,6 +12,14 @@ test('a carriage-return overwrite shows only what a terminal would', () => {
   assert.equal(renderText(Buffer.from('abcdef\rXY\n')), 'XYcdef\n');
 });
 
+test('wide characters rewritten after a CR: only a half left outside the new cells is blanked', () => {
+  assert.equal(renderText(Buffer.from('0% 日本語\r10% 日本語\n')), '10% 日本語\n');
+  assert.equal(renderText(Buffer.from('a日本語\r日本語\n')), '日本語\n');
+  // Shifted by one cell: each old character loses a half, and both halves go blank.
+  assert.equal(renderText(Buffer.from('日本語\rx\n')), 'x 本語\n');
+  assert.equal(renderText(Buffer.from('日本語\r\x1b[2Cx\n')), '日x 語\n');
+});
+
 test('invalid UTF-8 becomes U+FFFD and control bytes are dropped', () => {
   assert.equal(renderText(Buffer.from([0x61, 0xff, 0xfe, 0x62, 0x0a])), 'a\ufffd\ufffdb\n');
   assert.equal(renderText(Buffer.from('a\x00\x07b\tc')), 'ab      c'); // a tab moves to the next stop of 8
