@@ -118,7 +118,8 @@ export class HeadlessScreen {
   /** Notes output that draws a screen rather than scrolling lines (see Screen.drawing). */
   private watchCursorAddressing(): void {
     const addressed = () => {
-      this.addressedInBatch = true;
+      // vim and less address rows in the alternate buffer: that draws nothing on the main screen.
+      if (this.term.buffer.active.type === 'normal') this.addressedInBatch = true;
       return false; // xterm still handles the sequence itself
     };
     for (const final of ['H', 'f', 'd']) this.term.parser.registerCsiHandler({ final }, addressed);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { textLines } from '../../src/terminal/text.js';
-import { tempDir, withHost, type TestHost } from '../helpers.js';
+import { tempDir, waitUntil, withHost, type TestHost } from '../helpers.js';
 
 const INPUT = { input: true, timeout_ms: 15_000 } as const;
 const BASH = "env PS1='$ ' bash --norc -i";
@@ -174,5 +174,25 @@ test('emoji newer than Unicode 11 take two cells, as glibc counts them', async (
     await ctx.host.interact(ctx.session, { job_id: id, input: 'print(len(s))\n', wait: INPUT });
     assert.equal(value.reason, 'input');
     assert.match((await ctx.host.tail(ctx.session, { job_id: id, lines: 2 })).lines.join('\n'), /^5\n>>>/);
+  });
+});
+
+test('after vim and less exit, the shell prompt is a screen of lines again, not a drawn one', async () => {
+  await withHost(async (ctx) => {
+    const id = await atPrompt(ctx, BASH);
+    for (const [program, quit] of [['vim -u NONE -N', ':q\n'], ['seq 1 200 | less', 'q']]) {
+      const opened = await ctx.host.interact(ctx.session, { job_id: id, input: `${program}\n`, wait: INPUT });
+      assert.equal(opened.screen.alternate_screen, true, program);
+      await ctx.host.interact(ctx.session, { job_id: id, input: quit, wait: INPUT });
+      const job = ctx.manager.get(id);
+      const screen = await waitUntil(async () => {
+        const now = await job.snapshot();
+        return !now.alternate_screen && now.lines.at(-1) === '$' && now;
+      }, `the prompt after ${program}`);
+      assert.equal(screen.drawing, false, program);
+      const tail = await ctx.host.tail(ctx.session, { job_id: id });
+      assert.equal(tail.screen.drawing, false, program);
+      assert.equal(tail.lines.at(-1), '$', program);
+    }
   });
 });
