@@ -3,7 +3,7 @@
 // the program's terminal queries, and reports the modes that key encoding needs.
 import { createRequire } from 'node:module';
 import type { SerializeAddon } from '@xterm/addon-serialize';
-import type { IMarker, Terminal } from '@xterm/headless';
+import type { IBuffer, IMarker, Terminal } from '@xterm/headless';
 import { PlainRunScanner, skipPrefix, type Skip } from './flood-skip.js';
 import type { KeyModes } from './keys.js';
 import { GLIBC_WIDTHS } from './width.js';
@@ -230,20 +230,21 @@ export class HeadlessScreen {
 
   /**
    * The last `count` lines of the main buffer (screen and scrollback) as a person sees them:
-   * wrapped rows joined, trailing blanks trimmed, blank rows below the text left out.
+   * wrapped rows joined, trailing blanks trimmed, blank rows below the text left out. A line
+   * whose start has left the scrollback begins with lineStartLostMarker.
    */
   lastLines(count: number): string[] {
     const buffer = this.term.buffer.normal;
-    const rowText = (row: number, trim: boolean) => buffer.getLine(row)?.translateToString(trim) ?? '';
     let row = buffer.length - 1;
-    while (row >= 0 && rowText(row, true) === '') row--;
+    while (row >= 0 && (buffer.getLine(row)?.translateToString(true) ?? '') === '') row--;
     const lines: string[] = [];
     while (row >= 0 && lines.length < count) {
       let start = row;
       while (start > 0 && buffer.getLine(start)?.isWrapped) start--;
       let text = '';
-      for (let r = start; r <= row; r++) text += rowText(r, r === row);
-      lines.push(text.trimEnd());
+      for (let r = start; r <= row; r++) text += wrappedRowText(buffer, r, r === row);
+      text = text.trimEnd();
+      lines.push(start === 0 && buffer.getLine(0)?.isWrapped ? lineStartLostMarker(text.length) + text : text);
       row = start - 1;
     }
     return lines.reverse();
@@ -345,6 +346,27 @@ export class HeadlessScreen {
     this.settleWaiters = waiting.filter((waiter) => waiter.until > this.parsedBytes);
     for (const waiter of waiting) if (waiter.until <= this.parsedBytes) waiter.resolve();
   }
+}
+
+/** Begins a line of lastLines whose start the scrollback no longer holds (a single line longer than it). */
+export function lineStartLostMarker(keptChars: number): string {
+  return `[… the terminal kept only the last ${keptChars} characters of this line …]`;
+}
+
+/** Matches lineStartLostMarker at the start of a line; group 1 is the number of characters kept. */
+export const LINE_START_LOST_PATTERN = /^\[… the terminal kept only the last (\d+) characters of this line …\]/;
+
+/**
+ * One row of a wrapped line, as part of the line: a last cell left empty because the wide
+ * character that followed did not fit in it is no space (xterm's reflow and tmux read it so).
+ */
+function wrappedRowText(buffer: IBuffer, row: number, lastOfLine: boolean): string {
+  const line = buffer.getLine(row);
+  if (!line) return '';
+  if (lastOfLine) return line.translateToString(true);
+  const lastCell = line.getCell(line.length - 1);
+  const skippedForWide = lastCell?.getChars() === '' && lastCell.getWidth() === 1 && buffer.getLine(row + 1)?.getCell(0)?.getWidth() === 2;
+  return line.translateToString(false, 0, skippedForWide ? line.length - 1 : line.length);
 }
 
 /** xterm's parser state when it is between escape sequences. */

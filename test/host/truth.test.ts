@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { LINE_START_LOST_PATTERN } from '../../src/terminal/screen.js';
 import { textLines } from '../../src/terminal/text.js';
 import { tempDir, waitUntil, withHost, type TestHost } from '../helpers.js';
 
@@ -182,17 +183,34 @@ test('after vim and less exit, the shell prompt is a screen of lines again, not 
     const id = await atPrompt(ctx, BASH);
     for (const [program, quit] of [['vim -u NONE -N', ':q\n'], ['seq 1 200 | less', 'q']]) {
       const opened = await ctx.host.interact(ctx.session, { job_id: id, input: `${program}\n`, wait: INPUT });
-      assert.equal(opened.screen.alternate_screen, true, program);
+      assert.equal(opened.screen?.alternate_screen, true, program);
       await ctx.host.interact(ctx.session, { job_id: id, input: quit, wait: INPUT });
       const job = ctx.manager.get(id);
-      const screen = await waitUntil(async () => {
+      await waitUntil(async () => {
         const now = await job.snapshot();
-        return !now.alternate_screen && now.lines.at(-1) === '$' && now;
+        return !now.alternate_screen && now.lines.at(-1) === '$';
       }, `the prompt after ${program}`);
-      assert.equal(screen.drawing, false, program);
+      assert.equal((await job.snapshot()).drawing, false, program);
       const tail = await ctx.host.tail(ctx.session, { job_id: id });
       assert.equal(tail.screen.drawing, false, program);
       assert.equal(tail.lines.at(-1), '$', program);
     }
+  });
+});
+
+test('tail joins wrapped rows as the terminal reflows them, and says when a line outgrew the scrollback', async () => {
+  await withHost(async ({ host, session }) => {
+    const wide = await host.execute(session, { command: "printf 'x%.0s' $(seq 1 119); printf '漢\\n'", cols: 120, wait: { exit: true, timeout_ms: 10_000 } });
+    const joined = `${'x'.repeat(119)}漢`;
+    assert.equal(wide.output, `${joined}\n`);
+    assert.deepEqual((await host.tail(session, { job_id: wide.job.job_id })).lines, [joined]);
+
+    const long = await host.execute(session, { command: "head -c 2000000 /dev/zero | tr '\\0' x; echo; echo after", wait: { exit: true, timeout_ms: 60_000 } });
+    assert.equal(long.reason, 'exit');
+    const [line, after] = (await host.tail(session, { job_id: long.job.job_id, lines: 2 })).lines;
+    assert.equal(after, 'after');
+    const kept = LINE_START_LOST_PATTERN.exec(line);
+    assert.ok(kept, line.slice(0, 200));
+    assert.ok(Number(kept[1]) < 2_000_000 && Number(kept[1]) > 100_000, kept[0]);
   });
 });

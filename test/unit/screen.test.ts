@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HeadlessScreen } from '../../src/terminal/screen.js';
+import { HeadlessScreen, LINE_START_LOST_PATTERN, lineStartLostMarker } from '../../src/terminal/screen.js';
 
 function screen(cols = 40, rows = 6, onReply: (data: string) => void = () => {}) {
   return new HeadlessScreen({ cols, rows, scrollback: 100, onReply });
@@ -63,5 +63,29 @@ test('a progress bar redrawn with CR shows its final state only', async () => {
   for (let i = 0; i <= 100; i += 10) s.write(Buffer.from(`\rprogress ${i}%`));
   await s.settled();
   assert.deepEqual(s.snapshot().lines, ['progress 100%']);
+  s.dispose();
+});
+
+test('a wide character that did not fit in the last column joins its line without a space', async () => {
+  const s = screen(10, 4);
+  s.write(Buffer.from(`${'x'.repeat(9)}漢字\r\n`));
+  await s.settled();
+  assert.deepEqual(s.snapshot().lines, ['x'.repeat(9), '漢字']);
+  assert.deepEqual(s.lastLines(1), [`${'x'.repeat(9)}漢字`]);
+  // A space the program wrote there stays.
+  s.write(Buffer.from(`${'y'.repeat(9)} 漢\r\n`));
+  await s.settled();
+  assert.deepEqual(s.lastLines(1), [`${'y'.repeat(9)} 漢`]);
+  s.dispose();
+});
+
+test('a line longer than the scrollback says the terminal kept only its end', async () => {
+  const s = new HeadlessScreen({ cols: 10, rows: 4, scrollback: 5, onReply: () => {} });
+  s.write(Buffer.from(`${'x'.repeat(995)}tail!\r\nnext\r\n`));
+  await s.settled();
+  // 9 rows (scrollback and screen) kept: 7 of the line's 100, 'next', the cursor's row.
+  const kept = `${'x'.repeat(65)}tail!`;
+  assert.deepEqual(s.lastLines(2), [lineStartLostMarker(kept.length) + kept, 'next']);
+  assert.equal(LINE_START_LOST_PATTERN.exec(s.lastLines(2)[0])?.[1], '70');
   s.dispose();
 });
