@@ -6,6 +6,7 @@ import type { SerializeAddon } from '@xterm/addon-serialize';
 import type { IBuffer, IMarker, Terminal } from '@xterm/headless';
 import { PlainRunScanner, skipPrefix, type Skip } from './flood-skip.js';
 import type { KeyModes } from './keys.js';
+import { Utf8Sanitizer } from './text.js';
 import { GLIBC_WIDTHS } from './width.js';
 
 // xterm is loaded with the first job rather than at start-up, where it would add ~20 ms.
@@ -79,6 +80,8 @@ export class HeadlessScreen {
   /** Scans queued output for what can be skipped; null when skipping is off. */
   private scanner: PlainRunScanner | null;
   private readonly scrollback: number;
+  /** Output on its way to xterm, made valid UTF-8 (byte counts here stay those of the output). */
+  private readonly sanitizer = new Utf8Sanitizer();
   /** Output received and not yet handed to xterm. */
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -293,9 +296,10 @@ export class HeadlessScreen {
     const skip = this.findSkip();
     const batchBytes = this.queuedBytes;
     const pieces: Uint8Array[] = skip ? [Buffer.from(skipPrefix(skip))] : [];
+    if (skip) this.sanitizer.dropHeld();
     let offset = 0;
     for (const chunk of this.queue) {
-      if (offset + chunk.length > (skip?.cut ?? 0)) pieces.push(chunk.subarray(Math.max(0, (skip?.cut ?? 0) - offset)));
+      if (offset + chunk.length > (skip?.cut ?? 0)) pieces.push(this.sanitizer.clean(chunk.subarray(Math.max(0, (skip?.cut ?? 0) - offset))));
       offset += chunk.length;
     }
     this.skippedBytes += skip?.cut ?? 0;
@@ -338,7 +342,10 @@ export class HeadlessScreen {
     // them keep what plain text wrote over them.
     const atRest = internals._inputHandler._parser.currentState === PARSER_GROUND_STATE && buffer.scrollTop === 0 && buffer.scrollBottom === this.term.rows - 1;
     if (!atRest) return null;
-    return this.scanner.skip({ column: buffer.x, cols: this.term.cols, wraparound: this.term.modes.wraparoundMode });
+    const cols = this.term.cols;
+    // Held bytes of a cut character print one U+FFFD before a batch that starts with plain text.
+    const column = this.sanitizer.heldBytes === 0 ? buffer.x : buffer.x >= cols ? 1 : buffer.x + 1;
+    return this.scanner.skip({ column, cols, wraparound: this.term.modes.wraparoundMode });
   }
 
   private releaseSettled(): void {

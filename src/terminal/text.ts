@@ -3,6 +3,7 @@
 // redraws (progress bars, spinners, readline's history recall), escape sequences removed,
 // CRLF → LF, tabs expanded, invalid UTF-8 as U+FFFD. Used where the terminal itself no longer
 // holds the text (incremental reads of the byte log); recent lines come from the screen.
+import { isUtf8 } from 'node:buffer';
 import { charWidth } from './width.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -23,6 +24,61 @@ export function completeUtf8Length(bytes: Uint8Array): number {
     return needed > back ? bytes.length - back : bytes.length;
   }
   return bytes.length;
+}
+
+/** Continuation bytes allowed right after each lead byte (the WHATWG decoder's bounds); later ones are 80-BF. */
+function secondByteRange(lead: number): [number, number] | null {
+  if (lead >= 0xc2 && lead <= 0xdf) return [0x80, 0xbf];
+  if (lead === 0xe0) return [0xa0, 0xbf];
+  if (lead === 0xed) return [0x80, 0x9f];
+  if (lead >= 0xe1 && lead <= 0xef) return [0x80, 0xbf];
+  if (lead === 0xf0) return [0x90, 0xbf];
+  if (lead >= 0xf1 && lead <= 0xf3) return [0x80, 0xbf];
+  if (lead === 0xf4) return [0x80, 0x8f];
+  return null;
+}
+
+/** Bytes at the end of `bytes` that begin a valid character more output may complete (0-3). */
+export function incompleteUtf8Tail(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const lead = bytes[bytes.length - back];
+    if ((lead & 0xc0) === 0x80) continue;
+    const range = secondByteRange(lead);
+    const needed = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    if (range === null || needed <= back) return 0;
+    const second = bytes[bytes.length - back + 1];
+    return back === 1 || (second >= range[0] && second <= range[1]) ? back : 0;
+  }
+  return 0;
+}
+
+/**
+ * Turns a stream of output into valid UTF-8, each invalid sequence replaced by U+FFFD as
+ * TextDecoder (and so renderText) replaces it. xterm's own decoder drops invalid bytes, so
+ * without this the screen would lose what the text shows. Valid chunks pass untouched; a
+ * character cut at a chunk's end is held until the next chunk.
+ */
+export class Utf8Sanitizer {
+  private held: Uint8Array = new Uint8Array(0);
+
+  /** Bytes held back: the start of a character the next chunk may complete. */
+  get heldBytes(): number {
+    return this.held.length;
+  }
+
+  clean(chunk: Uint8Array): Uint8Array {
+    if (this.held.length === 0 && isUtf8(chunk)) return chunk;
+    const data = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    const complete = data.length - incompleteUtf8Tail(data);
+    this.held = data.slice(complete);
+    const body = data.subarray(0, complete);
+    return isUtf8(body) ? body : Buffer.from(utf8.decode(body));
+  }
+
+  /** Forgets the held bytes (the output they began was skipped). */
+  dropHeld(): void {
+    this.held = new Uint8Array(0);
+  }
 }
 
 const ESC = '\x1b';

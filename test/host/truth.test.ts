@@ -87,6 +87,7 @@ const REDRAWS: [string, string][] = [
   ['wide characters', "printf '中文字\\b\\bX\\n'; printf 'emoji 🥲 ok\\n'"],
   ['wide characters rewritten after a CR', "printf '0%% 日本語\\r10%% 日本語\\n'; printf 'a日本語\\r日本語\\n'; printf 'x日本語\\r\\033[2Cy\\n'"],
   ['tabs', "printf 'a\\tb\\tc\\n'"],
+  ['invalid UTF-8', "printf 'ok1\\n\\377\\376bad\\n\\346\\227A\\nok2\\n'"],
 ];
 
 test('text lines read as the screen does, for every redraw style', async () => {
