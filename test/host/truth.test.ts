@@ -215,3 +215,29 @@ test('tail joins wrapped rows as the terminal reflows them, and says when a line
     assert.ok(Number(kept[1]) < 2_000_000 && Number(kept[1]) > 100_000, kept[0]);
   });
 });
+
+test('the echo of a multi-line paste into bash, which readline draws twice, is not in the result', async () => {
+  await withHost(async (ctx) => {
+    const id = await atPrompt(ctx, BASH);
+    const pasted = await ctx.host.interact(ctx.session, { job_id: id, input: 'echo one\necho two\n', wait: INPUT });
+    assert.equal(pasted.output, 'one\ntwo\n$ ');
+    const three = await ctx.host.interact(ctx.session, { job_id: id, input: 'x=1\necho $((x+1))\necho done\n', wait: INPUT });
+    assert.equal(three.output, '2\ndone\n$ ');
+  });
+});
+
+test('a megabyte typed into cat, whose echo mixes with its output, does not come back as the result', async () => {
+  await withHost(async (ctx) => {
+    const id = await atPrompt(ctx, BASH);
+    await ctx.host.interact(ctx.session, { job_id: id, input: 'cat\n', wait: INPUT });
+    const lines = Array.from({ length: 1000 }, (_, i) => String(i).padEnd(999, 'y'));
+    const result = await ctx.host.interact(ctx.session, { job_id: id, input: `${lines.join('\n')}\n`, wait: { input: true, timeout_ms: 60_000 } });
+    assert.equal(result.reason, 'input');
+    // At most what cat printed after the last line's echo: never the echo of the lines before.
+    const early = textLines(result.output ?? '').filter((line) => /^\d+y/.test(line) && Number(/^\d+/.exec(line)![0]) < lines.length - 10);
+    assert.deepEqual(early.map((line) => line.slice(0, 12)), []);
+    const small = await ctx.host.interact(ctx.session, { job_id: id, input: 'small\n', wait: INPUT });
+    assert.equal(small.output, 'small\n');
+    await ctx.host.interact(ctx.session, { job_id: id, keys: ['C-c'], wait: INPUT });
+  });
+});
