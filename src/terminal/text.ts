@@ -26,16 +26,18 @@ export function completeUtf8Length(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-/** Continuation bytes allowed right after each lead byte (the WHATWG decoder's bounds); later ones are 80-BF. */
-function secondByteRange(lead: number): [number, number] | null {
-  if (lead >= 0xc2 && lead <= 0xdf) return [0x80, 0xbf];
-  if (lead === 0xe0) return [0xa0, 0xbf];
-  if (lead === 0xed) return [0x80, 0x9f];
-  if (lead >= 0xe1 && lead <= 0xef) return [0x80, 0xbf];
-  if (lead === 0xf0) return [0x90, 0xbf];
-  if (lead >= 0xf1 && lead <= 0xf3) return [0x80, 0xbf];
-  if (lead === 0xf4) return [0x80, 0x8f];
-  return null;
+/**
+ * For each lead byte, the bounds of the byte right after it (the WHATWG decoder's: no overlong
+ * forms, surrogates or code points past U+10FFFF) and the bytes its character has; later bytes
+ * are 80-BF. Bytes that lead nothing have length 0.
+ */
+const SECOND_BYTE_LOW = new Uint8Array(256);
+const SECOND_BYTE_HIGH = new Uint8Array(256);
+const SEQUENCE_LENGTH = new Uint8Array(256);
+for (let lead = 0xc2; lead <= 0xf4; lead++) {
+  SEQUENCE_LENGTH[lead] = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+  SECOND_BYTE_LOW[lead] = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+  SECOND_BYTE_HIGH[lead] = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
 }
 
 /** Bytes at the end of `bytes` that begin a valid character more output may complete (0-3). */
@@ -43,13 +45,45 @@ export function incompleteUtf8Tail(bytes: Uint8Array): number {
   for (let back = 1; back <= Math.min(3, bytes.length); back++) {
     const lead = bytes[bytes.length - back];
     if ((lead & 0xc0) === 0x80) continue;
-    const range = secondByteRange(lead);
-    const needed = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-    if (range === null || needed <= back) return 0;
+    if (SEQUENCE_LENGTH[lead] <= back) return 0;
     const second = bytes[bytes.length - back + 1];
-    return back === 1 || (second >= range[0] && second <= range[1]) ? back : 0;
+    return back === 1 || (second >= SECOND_BYTE_LOW[lead] && second <= SECOND_BYTE_HIGH[lead]) ? back : 0;
   }
   return 0;
+}
+
+/**
+ * `bytes` with each invalid sequence (its maximal valid start, or a stray byte) replaced by
+ * U+FFFD (EF BF BD), as the WHATWG decoder replaces them; a byte loop, several times faster
+ * than decoding to a string and encoding that again.
+ */
+function replaceInvalidUtf8(bytes: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(bytes.length * 3);
+  const end = bytes.length;
+  let o = 0;
+  for (let i = 0; i < end; ) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      out[o++] = lead;
+      i++;
+      continue;
+    }
+    const needed = SEQUENCE_LENGTH[lead];
+    let length = 1;
+    if (needed > 0 && i + 1 < end && bytes[i + 1] >= SECOND_BYTE_LOW[lead] && bytes[i + 1] <= SECOND_BYTE_HIGH[lead]) {
+      length = 2;
+      while (length < needed && i + length < end && (bytes[i + length] & 0xc0) === 0x80) length++;
+    }
+    if (length === needed) {
+      for (let k = 0; k < length; k++) out[o++] = bytes[i + k];
+    } else {
+      out[o++] = 0xef;
+      out[o++] = 0xbf;
+      out[o++] = 0xbd;
+    }
+    i += length;
+  }
+  return out.subarray(0, o);
 }
 
 /**
@@ -72,7 +106,7 @@ export class Utf8Sanitizer {
     const complete = data.length - incompleteUtf8Tail(data);
     this.held = data.slice(complete);
     const body = data.subarray(0, complete);
-    return isUtf8(body) ? body : Buffer.from(utf8.decode(body));
+    return isUtf8(body) ? body : replaceInvalidUtf8(body);
   }
 
   /** Forgets the held bytes (the output they began was skipped). */
