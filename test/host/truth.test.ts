@@ -236,6 +236,8 @@ test('a megabyte typed into cat, whose echo mixes with its output, does not come
     // At most what cat printed after the last line's echo: never the echo of the lines before.
     const early = textLines(result.output ?? '').filter((line) => /^\d+y/.test(line) && Number(/^\d+/.exec(line)![0]) < lines.length - 10);
     assert.deepEqual(early.map((line) => line.slice(0, 12)), []);
+    // cat may still be printing (and the terminal drops echo it cannot keep up with): the next input goes in once it is quiet.
+    await ctx.host.wait(ctx.session, { job_id: id, idle_ms: 1000, timeout_ms: 60_000 });
     const small = await ctx.host.interact(ctx.session, { job_id: id, input: 'small\n', wait: INPUT });
     assert.equal(small.output, 'small\n');
     await ctx.host.interact(ctx.session, { job_id: id, keys: ['C-c'], wait: INPUT });
