@@ -2,7 +2,8 @@
 // it after carriage returns, backspaces, erase-in-line, cursor column moves and cursor-up
 // redraws (progress bars, spinners, readline's history recall), escape sequences removed,
 // CRLF → LF, tabs expanded, invalid UTF-8 as U+FFFD. Used where the terminal itself no longer
-// holds the text (incremental reads of the byte log); recent lines come from the screen.
+// holds the text (incremental reads of the byte log); recent lines come from the screen, whose
+// input Utf8Sanitizer makes valid UTF-8 so that it shows the same U+FFFD.
 import { isUtf8 } from 'node:buffer';
 import { charWidth } from './width.js';
 
