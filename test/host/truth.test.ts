@@ -183,10 +183,10 @@ test('after vim and less exit, the shell prompt is a screen of lines again, not 
   await withHost(async (ctx) => {
     const id = await atPrompt(ctx, BASH);
     for (const [program, quit] of [['vim -u NONE -N', ':q\n'], ['seq 1 200 | less', 'q']]) {
-      const opened = await ctx.host.interact(ctx.session, { job_id: id, input: `${program}\n`, wait: INPUT });
-      assert.equal(opened.screen?.alternate_screen, true, program);
-      await ctx.host.interact(ctx.session, { job_id: id, input: quit, wait: INPUT });
       const job = ctx.manager.get(id);
+      await ctx.host.interact(ctx.session, { job_id: id, input: `${program}\n`, wait: INPUT });
+      await waitUntil(async () => (await job.snapshot()).alternate_screen, `${program} on the alternate screen`);
+      await ctx.host.interact(ctx.session, { job_id: id, input: quit, wait: INPUT });
       await waitUntil(async () => {
         const now = await job.snapshot();
         return !now.alternate_screen && now.lines.at(-1) === '$';
