@@ -3,9 +3,10 @@
 // the program's terminal queries, and reports the modes that key encoding needs.
 import { createRequire } from 'node:module';
 import type { SerializeAddon } from '@xterm/addon-serialize';
-import type { IMarker, Terminal } from '@xterm/headless';
+import type { IBuffer, IMarker, Terminal } from '@xterm/headless';
 import { PlainRunScanner, skipPrefix, type Skip } from './flood-skip.js';
 import type { KeyModes } from './keys.js';
+import { Utf8Sanitizer } from './text.js';
 import { GLIBC_WIDTHS } from './width.js';
 
 // xterm is loaded with the first job rather than at start-up, where it would add ~20 ms.
@@ -79,6 +80,8 @@ export class HeadlessScreen {
   /** Scans queued output for what can be skipped; null when skipping is off. */
   private scanner: PlainRunScanner | null;
   private readonly scrollback: number;
+  /** Output on its way to xterm, made valid UTF-8 (byte counts here stay those of the output). */
+  private readonly sanitizer = new Utf8Sanitizer();
   /** Output received and not yet handed to xterm. */
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -118,7 +121,8 @@ export class HeadlessScreen {
   /** Notes output that draws a screen rather than scrolling lines (see Screen.drawing). */
   private watchCursorAddressing(): void {
     const addressed = () => {
-      this.addressedInBatch = true;
+      // vim and less address rows in the alternate buffer: that draws nothing on the main screen.
+      if (this.term.buffer.active.type === 'normal') this.addressedInBatch = true;
       return false; // xterm still handles the sequence itself
     };
     for (const final of ['H', 'f', 'd']) this.term.parser.registerCsiHandler({ final }, addressed);
@@ -229,20 +233,21 @@ export class HeadlessScreen {
 
   /**
    * The last `count` lines of the main buffer (screen and scrollback) as a person sees them:
-   * wrapped rows joined, trailing blanks trimmed, blank rows below the text left out.
+   * wrapped rows joined, trailing blanks trimmed, blank rows below the text left out. A line
+   * whose start has left the scrollback begins with lineStartLostMarker.
    */
   lastLines(count: number): string[] {
     const buffer = this.term.buffer.normal;
-    const rowText = (row: number, trim: boolean) => buffer.getLine(row)?.translateToString(trim) ?? '';
     let row = buffer.length - 1;
-    while (row >= 0 && rowText(row, true) === '') row--;
+    while (row >= 0 && (buffer.getLine(row)?.translateToString(true) ?? '') === '') row--;
     const lines: string[] = [];
     while (row >= 0 && lines.length < count) {
       let start = row;
       while (start > 0 && buffer.getLine(start)?.isWrapped) start--;
       let text = '';
-      for (let r = start; r <= row; r++) text += rowText(r, r === row);
-      lines.push(text.trimEnd());
+      for (let r = start; r <= row; r++) text += wrappedRowText(buffer, r, r === row);
+      text = text.trimEnd();
+      lines.push(start === 0 && buffer.getLine(0)?.isWrapped ? lineStartLostMarker(text.length) + text : text);
       row = start - 1;
     }
     return lines.reverse();
@@ -291,9 +296,10 @@ export class HeadlessScreen {
     const skip = this.findSkip();
     const batchBytes = this.queuedBytes;
     const pieces: Uint8Array[] = skip ? [Buffer.from(skipPrefix(skip))] : [];
+    if (skip) this.sanitizer.dropHeld();
     let offset = 0;
     for (const chunk of this.queue) {
-      if (offset + chunk.length > (skip?.cut ?? 0)) pieces.push(chunk.subarray(Math.max(0, (skip?.cut ?? 0) - offset)));
+      if (offset + chunk.length > (skip?.cut ?? 0)) pieces.push(this.sanitizer.clean(chunk.subarray(Math.max(0, (skip?.cut ?? 0) - offset))));
       offset += chunk.length;
     }
     this.skippedBytes += skip?.cut ?? 0;
@@ -336,7 +342,10 @@ export class HeadlessScreen {
     // them keep what plain text wrote over them.
     const atRest = internals._inputHandler._parser.currentState === PARSER_GROUND_STATE && buffer.scrollTop === 0 && buffer.scrollBottom === this.term.rows - 1;
     if (!atRest) return null;
-    return this.scanner.skip({ column: buffer.x, cols: this.term.cols, wraparound: this.term.modes.wraparoundMode });
+    const cols = this.term.cols;
+    // Held bytes of a cut character print one U+FFFD before a batch that starts with plain text.
+    const column = this.sanitizer.heldBytes === 0 ? buffer.x : buffer.x >= cols ? 1 : buffer.x + 1;
+    return this.scanner.skip({ column, cols, wraparound: this.term.modes.wraparoundMode });
   }
 
   private releaseSettled(): void {
@@ -344,6 +353,27 @@ export class HeadlessScreen {
     this.settleWaiters = waiting.filter((waiter) => waiter.until > this.parsedBytes);
     for (const waiter of waiting) if (waiter.until <= this.parsedBytes) waiter.resolve();
   }
+}
+
+/** Begins a line of lastLines whose start the scrollback no longer holds (a single line longer than it). */
+export function lineStartLostMarker(keptChars: number): string {
+  return `[… the terminal kept only the last ${keptChars} characters of this line …]`;
+}
+
+/** Matches lineStartLostMarker at the start of a line; group 1 is the number of characters kept. */
+export const LINE_START_LOST_PATTERN = /^\[… the terminal kept only the last (\d+) characters of this line …\]/;
+
+/**
+ * One row of a wrapped line, as part of the line: a last cell left empty because the wide
+ * character that followed did not fit in it is no space (xterm's reflow and tmux read it so).
+ */
+function wrappedRowText(buffer: IBuffer, row: number, lastOfLine: boolean): string {
+  const line = buffer.getLine(row);
+  if (!line) return '';
+  if (lastOfLine) return line.translateToString(true);
+  const lastCell = line.getCell(line.length - 1);
+  const skippedForWide = lastCell?.getChars() === '' && lastCell.getWidth() === 1 && buffer.getLine(row + 1)?.getCell(0)?.getWidth() === 2;
+  return line.translateToString(false, 0, skippedForWide ? line.length - 1 : line.length);
 }
 
 /** xterm's parser state when it is between escape sequences. */

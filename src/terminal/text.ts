@@ -2,7 +2,9 @@
 // it after carriage returns, backspaces, erase-in-line, cursor column moves and cursor-up
 // redraws (progress bars, spinners, readline's history recall), escape sequences removed,
 // CRLF → LF, tabs expanded, invalid UTF-8 as U+FFFD. Used where the terminal itself no longer
-// holds the text (incremental reads of the byte log); recent lines come from the screen.
+// holds the text (incremental reads of the byte log); recent lines come from the screen, whose
+// input Utf8Sanitizer makes valid UTF-8 so that it shows the same U+FFFD.
+import { isUtf8 } from 'node:buffer';
 import { charWidth } from './width.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -23,6 +25,95 @@ export function completeUtf8Length(bytes: Uint8Array): number {
     return needed > back ? bytes.length - back : bytes.length;
   }
   return bytes.length;
+}
+
+/**
+ * For each lead byte, the bounds of the byte right after it (the WHATWG decoder's: no overlong
+ * forms, surrogates or code points past U+10FFFF) and the bytes its character has; later bytes
+ * are 80-BF. Bytes that lead nothing have length 0.
+ */
+const SECOND_BYTE_LOW = new Uint8Array(256);
+const SECOND_BYTE_HIGH = new Uint8Array(256);
+const SEQUENCE_LENGTH = new Uint8Array(256);
+for (let lead = 0xc2; lead <= 0xf4; lead++) {
+  SEQUENCE_LENGTH[lead] = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+  SECOND_BYTE_LOW[lead] = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+  SECOND_BYTE_HIGH[lead] = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+}
+
+/** Bytes at the end of `bytes` that begin a valid character more output may complete (0-3). */
+export function incompleteUtf8Tail(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const lead = bytes[bytes.length - back];
+    if ((lead & 0xc0) === 0x80) continue;
+    if (SEQUENCE_LENGTH[lead] <= back) return 0;
+    const second = bytes[bytes.length - back + 1];
+    return back === 1 || (second >= SECOND_BYTE_LOW[lead] && second <= SECOND_BYTE_HIGH[lead]) ? back : 0;
+  }
+  return 0;
+}
+
+/**
+ * `bytes` with each invalid sequence (its maximal valid start, or a stray byte) replaced by
+ * U+FFFD (EF BF BD), as the WHATWG decoder replaces them; a byte loop, several times faster
+ * than decoding to a string and encoding that again.
+ */
+function replaceInvalidUtf8(bytes: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(bytes.length * 3);
+  const end = bytes.length;
+  let o = 0;
+  for (let i = 0; i < end; ) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      out[o++] = lead;
+      i++;
+      continue;
+    }
+    const needed = SEQUENCE_LENGTH[lead];
+    let length = 1;
+    if (needed > 0 && i + 1 < end && bytes[i + 1] >= SECOND_BYTE_LOW[lead] && bytes[i + 1] <= SECOND_BYTE_HIGH[lead]) {
+      length = 2;
+      while (length < needed && i + length < end && (bytes[i + length] & 0xc0) === 0x80) length++;
+    }
+    if (length === needed) {
+      for (let k = 0; k < length; k++) out[o++] = bytes[i + k];
+    } else {
+      out[o++] = 0xef;
+      out[o++] = 0xbf;
+      out[o++] = 0xbd;
+    }
+    i += length;
+  }
+  return out.subarray(0, o);
+}
+
+/**
+ * Turns a stream of output into valid UTF-8, each invalid sequence replaced by U+FFFD as
+ * TextDecoder (and so renderText) replaces it. xterm's own decoder drops invalid bytes, so
+ * without this the screen would lose what the text shows. Valid chunks pass untouched; a
+ * character cut at a chunk's end is held until the next chunk.
+ */
+export class Utf8Sanitizer {
+  private held: Uint8Array = new Uint8Array(0);
+
+  /** Bytes held back: the start of a character the next chunk may complete. */
+  get heldBytes(): number {
+    return this.held.length;
+  }
+
+  clean(chunk: Uint8Array): Uint8Array {
+    if (this.held.length === 0 && isUtf8(chunk)) return chunk;
+    const data = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    const complete = data.length - incompleteUtf8Tail(data);
+    this.held = data.slice(complete);
+    const body = data.subarray(0, complete);
+    return isUtf8(body) ? body : replaceInvalidUtf8(body);
+  }
+
+  /** Forgets the held bytes (the output they began was skipped). */
+  dropHeld(): void {
+    this.held = new Uint8Array(0);
+  }
 }
 
 const ESC = '\x1b';
@@ -62,9 +153,10 @@ class LineCanvas {
       return;
     }
     while (line.length < this.col) line.push(' ');
-    // Overwriting half of a wide character blanks the other half, as terminals do.
+    // A wide character half inside the cells written is blanked, as terminals do: its head
+    // before them, or its tail after them (never a half this write puts there).
     if (line[this.col] === WIDE_TAIL && this.col > 0) line[this.col - 1] = ' ';
-    if (width === 1 && line[this.col + 1] === WIDE_TAIL) line[this.col + 1] = ' ';
+    if (line[this.col + width] === WIDE_TAIL) line[this.col + width] = ' ';
     line[this.col] = char;
     if (width === 2) line[this.col + 1] = WIDE_TAIL;
     this.col += width;

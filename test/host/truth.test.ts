@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { LINE_START_LOST_PATTERN } from '../../src/terminal/screen.js';
 import { textLines } from '../../src/terminal/text.js';
-import { tempDir, withHost, type TestHost } from '../helpers.js';
+import { tempDir, waitUntil, withHost, type TestHost } from '../helpers.js';
 
 const INPUT = { input: true, timeout_ms: 15_000 } as const;
 const BASH = "env PS1='$ ' bash --norc -i";
@@ -84,7 +85,9 @@ const REDRAWS: [string, string][] = [
   ['tput-drawn status lines', "tput sc; printf 'working...'; tput rc; tput el; printf 'finished\\n'; printf 'x'; tput cub1; printf 'y\\n'"],
   ['a spinner left in front of a line', "for c in '|' / - '\\\\'; do printf '%s\\b' \"$c\"; done; printf ' \\bdone\\n'"],
   ['wide characters', "printf '中文字\\b\\bX\\n'; printf 'emoji 🥲 ok\\n'"],
+  ['wide characters rewritten after a CR', "printf '0%% 日本語\\r10%% 日本語\\n'; printf 'a日本語\\r日本語\\n'; printf 'x日本語\\r\\033[2Cy\\n'"],
   ['tabs', "printf 'a\\tb\\tc\\n'"],
+  ['invalid UTF-8', "printf 'ok1\\n\\377\\376bad\\n\\346\\227A\\nok2\\n'"],
 ];
 
 test('text lines read as the screen does, for every redraw style', async () => {
@@ -173,5 +176,70 @@ test('emoji newer than Unicode 11 take two cells, as glibc counts them', async (
     await ctx.host.interact(ctx.session, { job_id: id, input: 'print(len(s))\n', wait: INPUT });
     assert.equal(value.reason, 'input');
     assert.match((await ctx.host.tail(ctx.session, { job_id: id, lines: 2 })).lines.join('\n'), /^5\n>>>/);
+  });
+});
+
+test('after vim and less exit, the shell prompt is a screen of lines again, not a drawn one', async () => {
+  await withHost(async (ctx) => {
+    const id = await atPrompt(ctx, BASH);
+    for (const [program, quit] of [['vim -u NONE -N', ':q\n'], ['seq 1 200 | less', 'q']]) {
+      const job = ctx.manager.get(id);
+      await ctx.host.interact(ctx.session, { job_id: id, input: `${program}\n`, wait: INPUT });
+      await waitUntil(async () => (await job.snapshot()).alternate_screen, `${program} on the alternate screen`);
+      await ctx.host.interact(ctx.session, { job_id: id, input: quit, wait: INPUT });
+      await waitUntil(async () => {
+        const now = await job.snapshot();
+        return !now.alternate_screen && now.lines.at(-1) === '$';
+      }, `the prompt after ${program}`);
+      assert.equal((await job.snapshot()).drawing, false, program);
+      const tail = await ctx.host.tail(ctx.session, { job_id: id });
+      assert.equal(tail.screen.drawing, false, program);
+      assert.equal(tail.lines.at(-1), '$', program);
+    }
+  });
+});
+
+test('tail joins wrapped rows as the terminal reflows them, and says when a line outgrew the scrollback', async () => {
+  await withHost(async ({ host, session }) => {
+    const wide = await host.execute(session, { command: "printf 'x%.0s' $(seq 1 119); printf '漢\\n'", cols: 120, wait: { exit: true, timeout_ms: 10_000 } });
+    const joined = `${'x'.repeat(119)}漢`;
+    assert.equal(wide.output, `${joined}\n`);
+    assert.deepEqual((await host.tail(session, { job_id: wide.job.job_id })).lines, [joined]);
+
+    const long = await host.execute(session, { command: "head -c 2000000 /dev/zero | tr '\\0' x; echo; echo after", wait: { exit: true, timeout_ms: 60_000 } });
+    assert.equal(long.reason, 'exit');
+    const [line, after] = (await host.tail(session, { job_id: long.job.job_id, lines: 2 })).lines;
+    assert.equal(after, 'after');
+    const kept = LINE_START_LOST_PATTERN.exec(line);
+    assert.ok(kept, line.slice(0, 200));
+    assert.ok(Number(kept[1]) < 2_000_000 && Number(kept[1]) > 100_000, kept[0]);
+  });
+});
+
+test('the echo of a multi-line paste into bash, which readline draws twice, is not in the result', async () => {
+  await withHost(async (ctx) => {
+    const id = await atPrompt(ctx, BASH);
+    const pasted = await ctx.host.interact(ctx.session, { job_id: id, input: 'echo one\necho two\n', wait: INPUT });
+    assert.equal(pasted.output, 'one\ntwo\n$ ');
+    const three = await ctx.host.interact(ctx.session, { job_id: id, input: 'x=1\necho $((x+1))\necho done\n', wait: INPUT });
+    assert.equal(three.output, '2\ndone\n$ ');
+  });
+});
+
+test('a megabyte typed into cat, whose echo mixes with its output, does not come back as the result', async () => {
+  await withHost(async (ctx) => {
+    const id = await atPrompt(ctx, BASH);
+    await ctx.host.interact(ctx.session, { job_id: id, input: 'cat\n', wait: INPUT });
+    const lines = Array.from({ length: 1000 }, (_, i) => String(i).padEnd(999, 'y'));
+    const result = await ctx.host.interact(ctx.session, { job_id: id, input: `${lines.join('\n')}\n`, wait: { input: true, timeout_ms: 60_000 } });
+    assert.equal(result.reason, 'input');
+    // At most what cat printed after the last line's echo: never the echo of the lines before.
+    const early = textLines(result.output ?? '').filter((line) => /^\d+y/.test(line) && Number(/^\d+/.exec(line)![0]) < lines.length - 10);
+    assert.deepEqual(early.map((line) => line.slice(0, 12)), []);
+    // cat may still be printing (and the terminal drops echo it cannot keep up with): the next input goes in once it is quiet.
+    await ctx.host.wait(ctx.session, { job_id: id, idle_ms: 1000, timeout_ms: 60_000 });
+    const small = await ctx.host.interact(ctx.session, { job_id: id, input: 'small\n', wait: INPUT });
+    assert.equal(small.output, 'small\n');
+    await ctx.host.interact(ctx.session, { job_id: id, keys: ['C-c'], wait: INPUT });
   });
 });

@@ -130,9 +130,11 @@ function pair(cols: number, rows: number, scrollback: number) {
   reference.unicode.register(GLIBC_WIDTHS);
   reference.unicode.activeVersion = GLIBC_WIDTHS.version;
   const term = (screen as unknown as { term: XtermTerminal }).term;
+  // The screen shows invalid UTF-8 as U+FFFD, as TextDecoder replaces it (xterm alone drops it).
+  const decoder = new TextDecoder();
   const write = (chunk: Uint8Array) => {
     screen.write(chunk);
-    reference.write(chunk);
+    reference.write(decoder.decode(chunk, { stream: true }));
   };
   const settleReference = () => new Promise<void>((resolve) => reference.write('', resolve));
   const compare = async (message: string) => {
