@@ -35,6 +35,7 @@ export interface EchoScan {
   mixed?: boolean;
 }
 
+const SPACE = 0x20;
 const isControl = (byte: number) => byte < 0x20 || byte === 0x7f;
 
 /** A view of `bytes` as a Buffer, without copying. */
@@ -72,12 +73,12 @@ interface Pass {
  * Scans `output` (raw bytes since the write) against `typed` (the text written, Enter as CR):
  * typed characters must come back in order; escape sequences and control bytes in between
  * (redraws, bracketed-paste toggles, CRLF) belong to the echo, and so do a few characters of
- * prompt before each typed line after the first, and a program's redraw of the whole input
- * before the line break.
+ * prompt before each typed line after the first (and before the first when the program printed
+ * it late), and a program's redraw of the whole input before the line break.
  */
 export function scanEcho(output: Uint8Array, typed: string): EchoScan {
   const expected = Buffer.from(typed.replace(/[\x00-\x08\x0a-\x0c\x0e-\x1f\x7f]/g, ''));
-  const first = matchTyped(output, 0, expected, false);
+  const first = matchTyped(output, latePromptLength(output, expected), expected, false);
   if (first.outcome === 'more') return { bytes: first.end, done: false };
   if (first.outcome === 'mismatch') {
     // A large input whose first line came back whole: the terminal echoes, but mixed with output.
@@ -99,6 +100,23 @@ export function scanEcho(output: Uint8Array, typed: string): EchoScan {
     if (again.outcome === 'mismatch') return { bytes: end, done: true };
     end = again.end;
   }
+}
+
+/**
+ * A prompt printed after the write, before the echo (a program slowed by a busy machine): a few
+ * printable characters ending in a space ("$ ", ">>> ") right before the first typed line; 0 if none.
+ */
+function latePromptLength(output: Uint8Array, expected: Buffer): number {
+  const line = lineAt(expected, 0);
+  if (line.length === 0) return 0;
+  for (let prompt = 1; prompt <= Math.min(MAX_PROMPT_CHARS, output.length - 1); prompt++) {
+    const byte = output[prompt - 1];
+    if (isControl(byte)) return 0;
+    if (byte !== SPACE) continue;
+    const available = Math.min(line.length, output.length - prompt);
+    if (Buffer.from(output.subarray(prompt, prompt + available)).equals(line.subarray(0, available))) return prompt;
+  }
+  return 0;
 }
 
 /** Matches the typed text once from `start` (see scanEcho); `atLineStart` lets a prompt come first. */

@@ -46,3 +46,8 @@ test('a large input whose echo mixes with the output: the echo ends after the la
   // A program that echoes nothing of a large input: all its output is output.
   assert.deepEqual(scanEcho(Buffer.from('read 10 lines\r\n'), typed), { bytes: 0, done: true });
 });
+
+test('a prompt that arrives after the write (a slow program) comes before the echo and goes with it', () => {
+  const output = Buffer.from('>>> 6*7\r\n42\r\n>>> ');
+  assert.deepEqual(scanEcho(output, '6*7\r'), { bytes: '>>> 6*7\r\n'.length, done: true });
+});
