@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from '../config.js';
 import { connectDaemon } from '../daemon/start.js';
 import { daemonSpawnArgs } from '../daemon/spawn-args.js';
-import { HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
+import { HOST_METHODS } from '../protocol/messages.js';
 import { HostConnection, HostError } from '../socket/client.js';
 import { DAEMON_SOCKET, ensureSocketDir, resolveSocketDir } from '../socket/dir.js';
 import { PEOPLE_CLIENT, PERSON_SESSION } from '../socket/hosts.js';
@@ -80,12 +80,12 @@ export async function runDaemonCommand(args: string[], version: string): Promise
   }
   try {
     if (command === 'status') {
-      const status = await connection.request<DaemonStatus>(HOST_METHODS.daemonStatus);
+      const status = await connection.request(HOST_METHODS.daemonStatus);
       const settingsText = Object.entries(status.settings).map(([name, value]) => `${name}=${value}`).join(' ');
       console.log(`shared daemon ${status.pid}, ptyjobs ${status.version}, up ${status.uptime_s}s\njobs: ${status.running} running of ${status.jobs}; clients: ${status.clients - 1}\nlog: ${status.log}\nsettings: ${settingsText}`);
       return 0;
     }
-    const { pid } = await connection.request<{ pid: number }>(HOST_METHODS.daemonStop);
+    const { pid } = await connection.request(HOST_METHODS.daemonStop);
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (isRunning(pid)) {
       if (Date.now() > deadline) throw new UsageError(`the daemon ${pid} did not end within ${STOP_TIMEOUT_MS / 1000} s; kill -9 ${pid} ends it and its jobs`);

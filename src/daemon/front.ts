@@ -73,7 +73,7 @@ export class DaemonFront extends RemoteHost {
     this.daemonPid = connection.info.pid;
     if (!this.checkedSettings) {
       this.checkedSettings = true;
-      void connection.request<DaemonStatus>(HOST_METHODS.daemonStatus).then((status) => this.compareSettings(status), () => undefined);
+      void connection.request(HOST_METHODS.daemonStatus).then((status) => this.compareSettings(status), () => undefined);
     }
     return { connection, ...(notice && { notice }) };
   }

@@ -2,52 +2,23 @@
 // out. Every front (MCP tools, the control socket, the CLI, the web view, a --shared front)
 // is a client of it, in process (JobHost) or over the socket (RemoteHost); none decides
 // behaviour of its own.
+import type { z } from 'zod';
+import type { attachSchema, ParsedWait, RequestParams } from './requests.js';
 import type { JobsResult, JobWire, KillResult, ListResult, OutputResult, ResizeResult, RunResult, StatusResult, TailResult } from './schema.js';
 import type { Session } from './session.js';
 
-export interface WaitArgs {
-  pattern?: string;
-  idle_ms?: number;
-  exit?: boolean;
-  input?: boolean;
-  port?: number | true;
-  timeout_ms?: number;
-  /** Return only the last N lines of the new output. */
-  lines?: number;
-  /** For a bare wait: the output offset patterns look after (default: the end of this client's last result). */
-  since?: number;
-}
+/** A Wait (the wait tool's fields), as its schema checks it; a bare wait may add `since`. */
+export type WaitArgs = ParsedWait & { since?: number };
 
-export interface ExecuteArgs {
-  command: string;
-  cwd?: string;
-  env?: Record<string, string>;
-  name?: string;
-  cols?: number;
-  rows?: number;
-  timeout_s?: number;
-  wait?: WaitArgs;
-}
-
-export interface InteractArgs {
-  job_id: string;
-  input?: string;
-  keys?: string[];
-  /** false: multi-line input is typed as key presses, never as a bracketed paste. */
-  paste?: boolean;
-  wait?: WaitArgs;
-}
+/** execute's and interact's params, their `wait` checked in full (parseWait). */
+export type ExecuteArgs = Omit<RequestParams<'execute'>, 'wait'> & { wait?: WaitArgs };
+export type InteractArgs = Omit<RequestParams<'interact'>, 'wait'> & { wait?: WaitArgs };
 
 /** `finished`: every job that is not running. */
-export type ListFilter = 'running' | 'finished';
+export type ListFilter = NonNullable<RequestParams<'list'>['status']>;
 
-export interface AttachArgs {
-  job_id: string;
-  /** attach: keys go to the job, which takes this terminal's size; watch: read-only. */
-  mode: 'attach' | 'watch';
-  cols?: number;
-  rows?: number;
-}
+/** attach: keys go to the job, which takes this terminal's size; watch: read-only. */
+export type AttachArgs = z.infer<typeof attachSchema>;
 
 export interface WaitHooks {
   signal?: AbortSignal;

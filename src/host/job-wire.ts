@@ -1,7 +1,7 @@
 // A job and its screen as results carry them: the command line cut to its budget, the screen's
 // rows only where the text block shows them.
 import type { Job } from '../jobs/job.js';
-import type { Screen } from '../terminal/screen.js';
+import type { Screen } from '../terminal/screen-state.js';
 import { COMMAND_MAX_CHARS, cutMiddle, fitLines } from './budget.js';
 import type { JobWire, ScreenWire } from './schema.js';
 

@@ -45,7 +45,10 @@ const waitSchema = strict(waitShape);
  */
 const waitReference = z.record(z.string(), z.unknown()).optional().describe("The wait tool's fields");
 
-export function parseWait(wait: Record<string, unknown> | undefined): z.infer<typeof waitSchema> | undefined {
+/** A Wait as its schema checks it. */
+export type ParsedWait = z.infer<typeof waitSchema>;
+
+export function parseWait(wait: Record<string, unknown> | undefined): ParsedWait | undefined {
   if (wait === undefined) return undefined;
   const parsed = waitSchema.safeParse(wait);
   if (parsed.success) return parsed.data;
@@ -89,3 +92,6 @@ export const requestSchemas = Object.fromEntries(Object.entries(requestShapes).m
 
 /** A request's params as checked by its schema. */
 export type RequestParams<Method extends RequestMethod> = z.infer<(typeof requestSchemas)[Method]>;
+
+/** A person's attach (or watch) of a job's terminal: the protocol's stream request. */
+export const attachSchema = strict({ job_id: z.string(), mode: z.enum(['attach', 'watch']), cols: cols.optional(), rows: rows.optional() });

@@ -1,37 +1,17 @@
 // The wire shapes every front shares: MCP outputSchema, control-socket messages and
 // `ptyjobs ls --json` are these objects. Types come from the schemas.
 import { z } from 'zod';
+import { jobSchema } from '../jobs/job-info.js';
+import { WAIT_REASONS } from '../jobs/wait.js';
+import { screenSchema as screenStateSchema } from '../terminal/screen-state.js';
 
-export const JOB_STATUSES = ['running', 'completed', 'failed', 'killed', 'timed_out'] as const;
-export const WAIT_REASONS = ['pattern', 'idle', 'exit', 'input', 'port', 'timeout', 'cancelled'] as const;
-
-export const jobSchema = z.object({
-  job_id: z.string(),
-  name: z.string().nullable(),
-  command: z.string(),
-  cwd: z.string(),
-  pid: z.number(),
-  status: z.enum(JOB_STATUSES),
-  exit_code: z.number().nullable(),
-  signal: z.string().nullable(),
-  started_at: z.string(),
-  ended_at: z.string().nullable(),
-  cols: z.number(),
-  rows: z.number(),
-  viewers: z.number(),
-  client: z.string().nullable(),
-});
+export { jobSchema };
 export type JobWire = z.infer<typeof jobSchema>;
 
-export const screenSchema = z.object({
-  /** Present when the text block shows the screen (a full-screen program), and in tail. */
+/** A screen in a result: its rows only where the text block shows them. */
+export const screenSchema = screenStateSchema.extend({
   lines: z.array(z.string()).optional(),
   omitted_rows: z.number().optional(),
-  cursor: z.object({ row: z.number(), col: z.number() }),
-  cols: z.number(),
-  rows: z.number(),
-  alternate_screen: z.boolean(),
-  drawing: z.boolean(),
 });
 export type ScreenWire = z.infer<typeof screenSchema>;
 

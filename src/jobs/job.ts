@@ -2,15 +2,16 @@
 import { randomBytes } from 'node:crypto';
 import type { IPty } from 'node-pty';
 import { notRunning } from '../errors.js';
-import { HeadlessScreen, type Screen } from '../terminal/screen.js';
+import { HeadlessScreen } from '../terminal/screen.js';
+import type { Screen } from '../terminal/screen-state.js';
 import { ExitMarkerScanner, type ShimExit } from './exit-marker.js';
 import { killTree, type KillTarget } from './kill-tree.js';
 import { OutputLog } from './output-log.js';
 import { hasProcfs, jobProcesses, scheduleCount, type ProcessInfo } from './procfs.js';
 import type { PtySpawn } from './pty-binding.js';
+import type { JobInfo, JobStatus } from './job-info.js';
 import { signalName } from './signals.js';
 
-export type JobStatus = 'running' | 'completed' | 'failed' | 'killed' | 'timed_out';
 
 export interface JobSpec {
   jobId: string;
@@ -32,25 +33,6 @@ export interface JobSpec {
   envTag: string;
 }
 
-/** The public description of a job (the contract's Job). */
-export interface JobInfo {
-  job_id: string;
-  name: string | null;
-  command: string;
-  cwd: string;
-  pid: number;
-  status: JobStatus;
-  exit_code: number | null;
-  signal: string | null;
-  started_at: string;
-  ended_at: string | null;
-  cols: number;
-  rows: number;
-  /** People attached to or watching the job's terminal. */
-  viewers: number;
-  /** The client that started the job. */
-  client: string | null;
-}
 
 /** Above this many unparsed bytes the pty is paused, so xterm never discards input. */
 const PARSER_HIGH_WATERMARK_BYTES = 4 * 1024 * 1024;

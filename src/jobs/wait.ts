@@ -18,7 +18,9 @@ export interface WaitConditions {
   timeoutMs: number;
 }
 
-export type WaitReason = 'pattern' | 'idle' | 'exit' | 'input' | 'port' | 'timeout' | 'cancelled';
+/** Why a wait ended (the first condition met, or its end). */
+export const WAIT_REASONS = ['pattern', 'idle', 'exit', 'input', 'port', 'timeout', 'cancelled'] as const;
+export type WaitReason = (typeof WAIT_REASONS)[number];
 
 export interface WaitOutcome {
   reason: WaitReason;

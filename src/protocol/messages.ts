@@ -4,7 +4,9 @@
 // frames for attach. The table's request params are the MCP tools' input schemas; results are
 // what the tools send as structured content.
 import { z } from 'zod';
-import { requestSchemas } from '../host/requests.js';
+import type { HostInfo } from '../host/info.js';
+import { attachSchema, requestSchemas } from '../host/requests.js';
+import type { JobsResult, KillResult, ListResult, OutputResult, ResizeResult, RunResult, StatusResult, TailResult } from '../host/schema.js';
 import { MAX_TERMINAL_CELLS } from '../terminal/limits.js';
 
 const size = z.number().int().min(2).max(MAX_TERMINAL_CELLS);
@@ -67,7 +69,6 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type HostMessage = z.infer<typeof hostMessageSchema>;
 
-export const attachParamsSchema = z.strictObject({ job_id: z.string(), mode: z.enum(['attach', 'watch']), cols: size.optional(), rows: size.optional() });
 
 /** Methods of the host itself and of the shared daemon, named apart from the tools'. */
 export const HOST_METHODS = {
@@ -86,7 +87,7 @@ export const METHOD_PARAMS: ReadonlyMap<string, z.ZodType> = new Map<string, z.Z
   ...Object.entries(requestSchemas),
   [HOST_METHODS.info, z.strictObject({})],
   [HOST_METHODS.jobs, z.strictObject({})],
-  [HOST_METHODS.attach, attachParamsSchema],
+  [HOST_METHODS.attach, attachSchema],
   [HOST_METHODS.daemonStatus, z.strictObject({})],
   [HOST_METHODS.daemonStop, z.strictObject({})],
 ]);
@@ -107,6 +108,24 @@ export interface DaemonStatus {
   /** Host-level settings by their own variable names (PTYJOBS_MAX_JOBS, …), whatever their source. */
   settings: Record<string, unknown>;
 }
+
+/** What each request method answers (attach answers `{ job }`, then streams). */
+export interface MethodResults {
+  execute: RunResult;
+  list: ListResult;
+  status: StatusResult;
+  tail: TailResult;
+  output: OutputResult;
+  interact: RunResult;
+  wait: RunResult;
+  kill: KillResult;
+  resize: ResizeResult;
+  'host.info': HostInfo;
+  'host.jobs': JobsResult;
+  'daemon.status': DaemonStatus;
+  'daemon.stop': { stopping: true; pid: number };
+}
+export type MethodName = keyof MethodResults;
 
 /** Error codes beyond the host's JobError codes. */
 export type ProtocolErrorCode = 'unknown_method' | 'invalid' | 'protocol_mismatch' | 'internal' | 'host_gone' | 'no_answer' | 'untrusted';

@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import type { HostInfo } from '../host/info.js';
 import { encodeFrame, FrameReader } from '../protocol/framing.js';
-import type { ClientHello, HostMessage } from '../protocol/messages.js';
+import type { ClientHello, HostMessage, MethodName, MethodResults } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { checkSocketDir } from './dir.js';
 
@@ -154,7 +154,11 @@ export class HostConnection {
   }
 
   /** A request; it fails after REQUEST_SILENCE_TIMEOUT_MS without a word; `signal` cancels it on the host too. */
-  request<T = unknown>(method: string, params: object = {}, options: RequestOptions = {}): Promise<T> {
+  request<M extends MethodName>(method: M, params: object = {}, options: RequestOptions = {}): Promise<MethodResults[M]> {
+    return this.send<MethodResults[M]>(method, params, options);
+  }
+
+  private send<T>(method: string, params: object, options: RequestOptions = {}): Promise<T> {
     if (this.isClosed) return Promise.reject(new HostError('The job host went away.', 'host_gone'));
     const id = this.nextId++;
     this.socket.write(encodeFrame({ type: 'request', id, method, params }));
@@ -183,7 +187,7 @@ export class HostConnection {
     this.streams.set(id, handlers);
     let result: { job: unknown };
     try {
-      result = await this.request<{ job: unknown }>('attach', params);
+      result = await this.send<{ job: unknown }>('attach', params);
     } catch (error) {
       this.streams.delete(id);
       throw error;

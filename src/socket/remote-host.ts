@@ -6,11 +6,11 @@ import { JobError, type JobErrorCode } from '../errors.js';
 import type { AttachArgs, ExecuteArgs, HostApi, InteractArgs, ListFilter, Viewer, ViewerSink, WaitArgs, WaitHooks } from '../host/api.js';
 import type { JobsResult, JobWire, KillResult, ListResult, OutputResult, ResizeResult, RunResult, StatusResult, TailResult } from '../host/schema.js';
 import type { Session } from '../host/session.js';
-import { HOST_METHODS } from '../protocol/messages.js';
+import { HOST_METHODS, type MethodName, type MethodResults } from '../protocol/messages.js';
 import { HostError, type HostConnection } from './client.js';
 
 /** Requests that change nothing: safe to send again after the host went away under them. */
-const REPEATABLE = new Set(['list', 'status', 'tail', 'output', 'wait', HOST_METHODS.jobs, HOST_METHODS.info]);
+const REPEATABLE = new Set<string>(['list', 'status', 'tail', 'output', 'wait', HOST_METHODS.jobs, HOST_METHODS.info]);
 
 /** A connection to use now, and a notice for the caller when it is to a new host (the earlier one's jobs ended). */
 export interface Connected {
@@ -80,10 +80,10 @@ export class RemoteHost implements HostApi {
    * One request; the result carries the connection's notice, if any. A request that changes
    * nothing is sent once more on a new connection when the host went away under it.
    */
-  private async call<T extends object>(method: string, params: object, hooks: WaitHooks = {}, retried = false): Promise<T> {
+  private async call<M extends MethodName>(method: M, params: object, hooks: WaitHooks = {}, retried = false): Promise<MethodResults[M]> {
     const { connection, notice } = await this.connectNow();
     try {
-      const result = await connection.request<T>(method, params, { signal: hooks.signal, onProgress: hooks.onProgress });
+      const result = await connection.request(method, params, { signal: hooks.signal, onProgress: hooks.onProgress });
       return notice ? { ...result, notice } : result;
     } catch (error) {
       if (!(error instanceof HostError)) throw error;

@@ -7,10 +7,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { JobError } from '../errors.js';
 import type { HostApi, Viewer, WaitHooks } from '../host/api.js';
 import type { HostInfo } from '../host/info.js';
-import { parseWait, type RequestMethod, type RequestParams } from '../host/requests.js';
+import { attachSchema, parseWait, type RequestMethod, type RequestParams } from '../host/requests.js';
 import { Session } from '../host/session.js';
 import { encodeFrame, FrameError, FrameReader } from '../protocol/framing.js';
-import { attachParamsSchema, clientHelloSchema, clientMessageSchema, HOST_METHODS, METHOD_PARAMS } from '../protocol/messages.js';
+import { clientHelloSchema, clientMessageSchema, HOST_METHODS, METHOD_PARAMS } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { claimSocketPath } from './claim.js';
 import { makePrivate, removeStale } from './dir.js';
@@ -312,7 +312,7 @@ class Connection {
 
   /** The result goes out before the stream (snapshot, live output, an ended job's exit), never after it. */
   private async onAttach(id: number, params: Record<string, unknown>): Promise<void> {
-    const args = attachParamsSchema.parse(params);
+    const args = attachSchema.parse(params);
     const socket = this.socket;
     const held: unknown[] = [];
     let answered = false;

@@ -7,6 +7,7 @@ import type { IBuffer, IMarker, Terminal } from '@xterm/headless';
 import { PlainRunScanner, skipPrefix, type Skip } from './flood-skip.js';
 import type { KeyModes } from './keys.js';
 import { Utf8Sanitizer } from './text.js';
+import type { Screen } from './screen-state.js';
 import { GLIBC_WIDTHS } from './width.js';
 
 // xterm is loaded with the first job rather than at start-up, where it would add ~20 ms.
@@ -18,20 +19,6 @@ function loadXterm() {
 }
 let serializeAddon: typeof SerializeAddon | null = null;
 
-export interface Screen {
-  /** Visible rows, trailing spaces trimmed, trailing empty rows dropped. */
-  lines: string[];
-  cursor: { row: number; col: number };
-  cols: number;
-  rows: number;
-  /** True while a full-screen program (vim, less) owns the alternate buffer. */
-  alternate_screen: boolean;
-  /**
-   * True while a program draws the main screen by cursor addressing (top, watch, `less -X`):
-   * its latest output placed the cursor on rows rather than scrolling lines.
-   */
-  drawing: boolean;
-}
 
 export interface ScreenOptions {
   cols: number;
