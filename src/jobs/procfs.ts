@@ -1,5 +1,6 @@
 // What Linux's /proc says about a job's processes: which belong to it, whether the terminal's
-// foreground process is blocked reading the terminal, and which TCP ports they listen on.
+// foreground process is blocked reading the terminal, how often a process ran and how much it
+// wrote (evidence that typed input was taken), and which TCP ports they listen on.
 // Every function tolerates processes vanishing mid-read (they are skipped).
 import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 
@@ -274,10 +275,6 @@ export function readForeground(leaderPid: number): Foreground {
   if (readers.length > 0) return { state: 'ready', readers };
   if (waits.includes('pending')) return { state: 'pending', readers: [] };
   return { state: waits.includes('unknown') ? 'unknown' : 'busy', readers: [] };
-}
-
-export function inputState(leaderPid: number): InputState {
-  return readForeground(leaderPid).state;
 }
 
 /** TCP ports on which any of the processes listen (IPv4 and IPv6), ascending. */
