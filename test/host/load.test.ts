@@ -6,10 +6,12 @@ import type { JobHost } from '../../src/host/job-host.js';
 import type { Session } from '../../src/host/session.js';
 import type { JobManager } from '../../src/jobs/manager.js';
 import { waitUntil, withHost } from '../helpers.js';
-import { withLoad } from '../helpers/load.js';
+import { stallThreadPool, withLoad } from '../helpers/load.js';
 
 const INPUT = { input: true, timeout_ms: 15_000 } as const;
 const ROUNDS = 100;
+/** Longer than the old 250 ms wake grace and the settle's 150 ms idle, well within its 1.5 s bound. */
+const POOL_STALL_MS = 500;
 
 interface Repl {
   command: string;
@@ -101,4 +103,17 @@ test('under load, a partial line in cooked mode counts as taken once the reader 
       assert.equal(rest.output, 'got-abc\n');
     }),
   );
+});
+
+test('input still in the thread pool on its way to the terminal is not taken for ready: settle and wait', async () => {
+  await withHost(async ({ host, session, manager }) => {
+    const jobId = await startRepl(host, session, manager, PYTHON);
+    for (const wait of [undefined, INPUT]) {
+      // node-pty writes input through libuv's pool: held longer than any grace for a reader to wake.
+      const stalled = stallThreadPool(POOL_STALL_MS);
+      const result = await host.interact(session, { job_id: jobId, input: '300+1\n', ...(wait && { wait }) });
+      await stalled;
+      assert.equal(result.output, `301\n${PYTHON.prompt}`, wait ? 'wait for input' : 'settle');
+    }
+  });
 });
