@@ -79,6 +79,9 @@ const INPUT_FALLBACK_IDLE_MS = 300;
 
 type InputMark = NonNullable<Job['inputMark']>;
 
+/** Writes seen taken, so that later waits and waitingForInput know it at once. */
+const takenMarks = new WeakSet<InputMark>();
+
 /** Whether a reader that waited on the terminal when the input was written has run since (or ended). */
 function readersWoke(mark: ReadersMark): boolean {
   return [...mark.counts].some(([pid, count]) => (processScheduleCount(pid) ?? Infinity) > count);
@@ -117,7 +120,10 @@ class InputReadiness {
     }
     const foreground = readForeground(job.pid);
     this.state = foreground.state;
-    if (this.observeTaken(foreground, now)) this.takenAt ??= now;
+    if (this.observeTaken(foreground, now)) {
+      this.takenAt ??= now;
+      if (this.mark !== null) takenMarks.add(this.mark);
+    }
     if (this.state === 'unknown') return this.takenAt !== null && now - job.lastOutputAt >= INPUT_FALLBACK_IDLE_MS;
     if (this.state !== 'ready' || this.takenAt === null) {
       this.readySince = null;
@@ -137,7 +143,7 @@ class InputReadiness {
       this.still = null;
       this.takenAt = null;
     }
-    if (this.takenAt !== null) return true;
+    if (this.takenAt !== null || (this.mark !== null && takenMarks.has(this.mark))) return true;
     if (job.queuedInputBytes > 0) return false;
     const mark = this.mark;
     // Without a mark nothing was typed; where /proc does not show the readers, bytes in the kernel are the most we know.
@@ -318,5 +324,5 @@ export function waitingForInput(job: Job): boolean | null {
   if (state === 'unknown') return null;
   if (state !== 'ready' || job.queuedInputBytes > 0) return false;
   const mark = job.inputMark;
-  return mark === null || (mark.waiting && readersWoke(mark)) || Date.now() - job.actionAt >= READER_STILL_MS;
+  return mark === null || takenMarks.has(mark) || (mark.waiting && readersWoke(mark)) || Date.now() - job.actionAt >= READER_STILL_MS;
 }
