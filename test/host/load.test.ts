@@ -1,5 +1,6 @@
-// Input-ready under CPU load (two busy loops per core): every answer of a REPL is in the result
-// of the interact that asked for it, whether the interact settles or waits for input.
+// Input-ready under CPU load (two busy loops per core) and with input held up on its way to the
+// terminal: every answer of a REPL is in the result of the interact that asked for it, whether
+// the interact settles or waits for input.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JobHost } from '../../src/host/job-host.js';
