@@ -7,7 +7,7 @@ import type { Screen } from '../terminal/screen-state.js';
 import { ExitMarkerScanner, type ShimExit } from './exit-marker.js';
 import { killTree, type KillTarget } from './kill-tree.js';
 import { OutputLog } from './output-log.js';
-import { hasProcfs, jobProcesses, scheduleCount, type ProcessInfo } from './procfs.js';
+import { hasProcfs, jobProcesses, markReaders, type ProcessInfo, type ReadersMark } from './procfs.js';
 import type { PtySpawn } from './pty-binding.js';
 import type { JobInfo, JobStatus } from './job-info.js';
 import { signalName } from './signals.js';
@@ -56,8 +56,11 @@ export class Job {
   endedAt: Date | null = null;
   /** When the job started or input was last written (ms since epoch). */
   actionAt = Date.now();
-  /** Schedule count of the job's processes just before the last write (see procfs.scheduleCount). */
-  actionScheduleCount = 0;
+  /**
+   * The terminal's readers just before the last write, and where the output stood: what
+   * input-ready compares against (null before any write, or without /proc).
+   */
+  inputMark: (ReadersMark & { outputEnd: number }) | null = null;
   lastOutputAt = Date.now();
   /** People attached to or watching the job's terminal (see host/viewers). */
   viewers = 0;
@@ -164,7 +167,7 @@ export class Job {
   /** Marks a write: input-ready then waits to see the program take it. */
   markWrite(): void {
     this.actionAt = Date.now();
-    this.actionScheduleCount = hasProcfs ? scheduleCount(jobProcesses(this.pid, null).map((p) => p.pid)) : 0;
+    this.inputMark = hasProcfs ? { ...markReaders(this.pid), outputEnd: this.log.end } : null;
   }
 
   /** Types raw data into the job's terminal (a string goes as UTF-8, a Buffer as its bytes). */

@@ -1,5 +1,6 @@
 // What Linux's /proc says about a job's processes: which belong to it, whether the terminal's
-// foreground process is blocked reading the terminal, and which TCP ports they listen on.
+// foreground process is blocked reading the terminal, how often a process ran and how much it
+// wrote (evidence that typed input was taken), and which TCP ports they listen on.
 // Every function tolerates processes vanishing mid-read (they are skipped).
 import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 
@@ -256,17 +257,24 @@ export function terminalWait(pid: number, ttyPath: string): TerminalWait {
  */
 export type InputState = 'ready' | 'pending' | 'busy' | 'unknown';
 
-export function inputState(leaderPid: number): InputState {
+/** The terminal's foreground group now: its input state and the processes waiting on the terminal. */
+export interface Foreground {
+  state: InputState;
+  /** Processes of the group blocked waiting for terminal input (empty unless `ready`). */
+  readers: number[];
+}
+
+export function readForeground(leaderPid: number): Foreground {
   const leader = readProcess(leaderPid);
   const ttyPath = readLink(`/proc/${leaderPid}/fd/0`);
-  if (!leader || !ttyPath || leader.tpgid <= 0) return 'unknown';
+  if (!leader || !ttyPath || leader.tpgid <= 0) return { state: 'unknown', readers: [] };
   const foreground = readProcessTable().filter((p) => p.pgrp === leader.tpgid && p.pid !== leaderPid && p.state !== 'Z');
-  if (foreground.length === 0) return 'busy';
-  if (foreground.some((p) => p.state === 'R' || p.state === 'D')) return 'busy';
+  if (foreground.length === 0 || foreground.some((p) => p.state === 'R' || p.state === 'D')) return { state: 'busy', readers: [] };
   const waits = foreground.map((p) => terminalWait(p.pid, ttyPath));
-  if (waits.includes('waiting')) return 'ready';
-  if (waits.includes('pending')) return 'pending';
-  return waits.includes('unknown') ? 'unknown' : 'busy';
+  const readers = foreground.filter((_, i) => waits[i] === 'waiting').map((p) => p.pid);
+  if (readers.length > 0) return { state: 'ready', readers };
+  if (waits.includes('pending')) return { state: 'pending', readers: [] };
+  return { state: waits.includes('unknown') ? 'unknown' : 'busy', readers: [] };
 }
 
 /** TCP ports on which any of the processes listen (IPv4 and IPv6), ascending. */
@@ -302,14 +310,45 @@ export function listeningPorts(pids: readonly number[]): number[] {
 }
 
 /**
- * How many times the processes have been scheduled onto a CPU, summed: it grows whenever one
- * of them wakes up, so a reader that took our input shows up even if it went back to sleep.
+ * How many times the process has been scheduled onto a CPU (or null when it is gone): it grows
+ * whenever the process wakes up, so a reader that took input shows up even if it went back to
+ * sleep before we looked.
  */
-export function scheduleCount(pids: readonly number[]): number {
+export function processScheduleCount(pid: number): number | null {
+  const text = readText(`/proc/${pid}/schedstat`);
+  return text === null ? null : Number(text.trim().split(' ')[2]) || 0;
+}
+
+/**
+ * Bytes the processes have written in all (`wchar` of /proc/<pid>/io: to the terminal, pipes
+ * and files alike), or null when one of them cannot be read (gone, or not ours).
+ */
+export function writtenBytes(pids: readonly number[]): number | null {
   let total = 0;
   for (const pid of pids) {
-    const text = readText(`/proc/${pid}/schedstat`);
-    if (text !== null) total += Number(text.trim().split(' ')[2]) || 0;
+    const text = readText(`/proc/${pid}/io`);
+    const match = text === null ? null : /^wchar:\s*(\d+)/m.exec(text);
+    if (match === null) return null;
+    total += Number(match[1]);
   }
   return total;
+}
+
+/** The terminal's readers just before input is written: what tells later whether they took it. */
+export interface ReadersMark {
+  /** Whether the foreground group was waiting for terminal input. */
+  waiting: boolean;
+  /** The schedule count of each process then waiting on the terminal. */
+  counts: Map<number, number>;
+  /** Bytes those readers had written in all (see writtenBytes). */
+  written: number | null;
+}
+
+export function markReaders(leaderPid: number): ReadersMark {
+  const { state, readers } = readForeground(leaderPid);
+  return {
+    waiting: state === 'ready',
+    counts: new Map(readers.map((pid) => [pid, processScheduleCount(pid) ?? 0])),
+    written: writtenBytes(readers),
+  };
 }

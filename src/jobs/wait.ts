@@ -5,12 +5,15 @@ import { renderText } from '../terminal/text.js';
 import { scanEcho } from './echo.js';
 import type { Job } from './job.js';
 import type { Pattern } from './pattern.js';
-import { hasProcfs, inputState, jobProcesses, listeningPorts, scheduleCount, type InputState } from './procfs.js';
+import { hasProcfs, listeningPorts, processScheduleCount, readForeground, writtenBytes, type Foreground, type InputState, type ReadersMark } from './procfs.js';
 
 export interface WaitConditions {
   pattern?: Pattern;
   idleMs?: number;
-  /** Idle does not count while the program is mid key sequence (see procfs 'pending'). */
+  /**
+   * Idle does not count while keys are pending: typed but not yet taken by the program, or the
+   * program mid key sequence (see procfs 'pending').
+   */
   idleWaitsForPendingKeys?: boolean;
   exit?: boolean;
   input?: boolean;
@@ -59,23 +62,53 @@ const PROGRESS_INTERVAL_MS = 1000;
 /** A program must stay blocked on input, with no output arriving, this long to count as ready. */
 const INPUT_QUIET_MS = 20;
 /**
- * After a write, a reader that has not woken yet still looks blocked on the terminal; we wait
- * to see it scheduled. A reader that never wakes (a partial line in cooked mode) counts as
- * ready after this long.
+ * Output reaches us through a kernel worker, which a loaded machine runs late: a prompt printed
+ * just before the program blocked may still be on its way. Where we cannot count that all the
+ * readers' output arrived (see InputReadiness.outputArrived), readiness waits for this much quiet.
  */
-const INPUT_WAKE_GRACE_MS = 250;
+const OUTPUT_IN_FLIGHT_QUIET_MS = 100;
+/**
+ * Typed bytes reach the line discipline through a kernel worker too, and a reader waiting on
+ * the terminal wakes only then. A reader that does not wake for them (cooked mode and no
+ * newline yet), or that was busy when they were typed, counts as having taken them once it
+ * has stayed blocked, not scheduled once, this long since they were in the kernel. Delivery
+ * took at most 41 ms (p99 29 ms) with two busy loops per core.
+ */
+const READER_STILL_MS = 400;
 /** Pattern matches may span chunks by up to this many bytes. */
 const PATTERN_OVERLAP_BYTES = 4096;
 /** Where ready-for-input cannot be seen (no /proc), this much quiet output stands in for it. */
 const INPUT_FALLBACK_IDLE_MS = 300;
 
+type InputMark = NonNullable<Job['inputMark']>;
+
+/** Writes seen taken, so that later waits and waitingForInput know it at once. */
+const takenMarks = new WeakSet<InputMark>();
+
+/** Whether a reader that waited on the terminal when the input was written has run since (or ended). */
+function readersWoke(mark: ReadersMark): boolean {
+  return [...mark.counts].some(([pid, count]) => (processScheduleCount(pid) ?? Infinity) > count);
+}
+
+function sameCounts(a: ReadonlyMap<number, number | null>, b: ReadonlyMap<number, number | null>): boolean {
+  return a.size === b.size && [...a].every(([pid, count]) => b.get(pid) === count);
+}
+
 /**
- * Tracks whether the job is blocked reading its terminal, having taken the last input
- * written. Readiness must hold for INPUT_QUIET_MS with no output arriving meanwhile: a prompt
- * printed just before the program blocked may still sit unread in the pty.
+ * Tracks whether the job is blocked reading its terminal, having taken the input last written.
+ * Typed bytes count as taken once they are in the kernel (not in node-pty's queue) and a reader
+ * that waited on the terminal when they were written has run since, or else once the readers
+ * have stayed blocked and unscheduled for READER_STILL_MS. Readiness must then hold, with no
+ * output arriving, for INPUT_QUIET_MS: longer while the readers' output may be in flight.
  */
 class InputReadiness {
   private readySince: number | null = null;
+  /** The write followed (the job's mark when last looked at). */
+  private mark: InputMark | null = null;
+  /** The readers seen blocked with these schedule counts since `since`, after the bytes were in the kernel. */
+  private still: { counts: Map<number, number | null>; since: number } | null = null;
+  /** When the program was first seen to have taken the input last written, or null. */
+  takenAt: number | null = null;
   /** The last state seen. */
   state: InputState = 'unknown';
 
@@ -84,11 +117,18 @@ class InputReadiness {
   check(): boolean {
     const job = this.job;
     const now = Date.now();
-    if (!hasProcfs) return now - job.lastOutputAt >= INPUT_FALLBACK_IDLE_MS && now - job.actionAt >= INPUT_FALLBACK_IDLE_MS;
-    const state = (this.state = inputState(job.pid));
-    if (state === 'unknown') return now - job.lastOutputAt >= INPUT_FALLBACK_IDLE_MS;
-    const tookInput = now - job.actionAt >= INPUT_WAKE_GRACE_MS || scheduleCount(jobProcesses(job.pid, null).map((p) => p.pid)) > job.actionScheduleCount;
-    if (state !== 'ready' || !tookInput) {
+    if (!hasProcfs) {
+      if (job.queuedInputBytes === 0) this.takenAt ??= now;
+      return now - job.lastOutputAt >= INPUT_FALLBACK_IDLE_MS && now - job.actionAt >= INPUT_FALLBACK_IDLE_MS;
+    }
+    const foreground = readForeground(job.pid);
+    this.state = foreground.state;
+    if (this.observeTaken(foreground, now)) {
+      this.takenAt ??= now;
+      if (this.mark !== null) takenMarks.add(this.mark);
+    }
+    if (this.state === 'unknown') return this.takenAt !== null && now - job.lastOutputAt >= INPUT_FALLBACK_IDLE_MS;
+    if (this.state !== 'ready' || this.takenAt === null) {
       this.readySince = null;
       return false;
     }
@@ -96,7 +136,41 @@ class InputReadiness {
       this.readySince = now;
       return false;
     }
-    return now - this.readySince >= INPUT_QUIET_MS;
+    return now - this.readySince >= (this.outputArrived() ? INPUT_QUIET_MS : OUTPUT_IN_FLIGHT_QUIET_MS);
+  }
+
+  private observeTaken(foreground: Foreground, now: number): boolean {
+    const job = this.job;
+    if (job.inputMark !== this.mark) {
+      this.mark = job.inputMark;
+      this.still = null;
+      this.takenAt = null;
+    }
+    if (this.takenAt !== null || (this.mark !== null && takenMarks.has(this.mark))) return true;
+    if (job.queuedInputBytes > 0) return false;
+    const mark = this.mark;
+    // Without a mark nothing was typed; where /proc does not show the readers, bytes in the kernel are the most we know.
+    if (mark === null || foreground.state === 'unknown') return true;
+    if (mark.waiting && readersWoke(mark)) return true;
+    if (foreground.state !== 'ready') {
+      this.still = null;
+      return false;
+    }
+    const counts = new Map(foreground.readers.map((pid) => [pid, processScheduleCount(pid)]));
+    if (this.still === null || !sameCounts(this.still.counts, counts)) this.still = { counts, since: now };
+    return now - this.still.since >= READER_STILL_MS;
+  }
+
+  /**
+   * Whether all the readers wrote since the input was written has reached us: their bytes
+   * written (wchar) against the output received. Writes to files count too, which only makes
+   * readiness wait for OUTPUT_IN_FLIGHT_QUIET_MS.
+   */
+  private outputArrived(): boolean {
+    const mark = this.mark;
+    if (mark === null || !mark.waiting || mark.written === null) return false;
+    const written = writtenBytes([...mark.counts.keys()]);
+    return written !== null && written - mark.written <= this.job.log.end - mark.outputEnd;
   }
 }
 
@@ -163,11 +237,11 @@ export function waitFor(job: Job, conditions: WaitConditions, reference: WaitRef
       const port = conditions.port === true ? ports[0] : ports.find((p) => p === conditions.port);
       if (port !== undefined) return { reason: 'port', port };
     }
-    if (conditions.input && readiness.check()) return { reason: 'input' };
-    const pending = conditions.idleWaitsForPendingKeys && readiness.state === 'pending';
-    if (conditions.idleMs !== undefined && !pending && Date.now() - Math.max(job.lastOutputAt, startedAt, job.actionAt) >= conditions.idleMs) {
-      return { reason: 'idle' };
-    }
+    const ready = (conditions.input || conditions.idleWaitsForPendingKeys) && readiness.check();
+    if (conditions.input && ready) return { reason: 'input' };
+    let idleFrom = Math.max(job.lastOutputAt, startedAt, job.actionAt);
+    if (conditions.idleWaitsForPendingKeys) idleFrom = readiness.state === 'pending' || readiness.takenAt === null ? Infinity : Math.max(idleFrom, readiness.takenAt);
+    if (conditions.idleMs !== undefined && Date.now() - idleFrom >= conditions.idleMs) return { reason: 'idle' };
     return null;
   };
 
@@ -225,7 +299,7 @@ const INPUT_TAKEN_POLL_MS = 3;
 /**
  * Resolves once the program has read what was last written and waits for more (or after a
  * bounded pause), so the next write arrives as a key press of its own rather than part of a
- * pasted chunk (readline completes on a Tab only when it comes alone).
+ * pasted chunk (readline completes on a Tab only when it comes alone). Marks the next write.
  */
 export async function inputTaken(job: Job): Promise<void> {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -233,14 +307,25 @@ export async function inputTaken(job: Job): Promise<void> {
   const deadline = Date.now() + INPUT_TAKEN_MAX_MS;
   while (Date.now() < deadline && job.status === 'running') {
     await sleep(INPUT_TAKEN_POLL_MS);
-    const woke = scheduleCount(jobProcesses(job.pid, null).map((p) => p.pid)) > job.actionScheduleCount;
-    if (woke && job.queuedInputBytes === 0 && inputState(job.pid) === 'ready') return;
+    const mark = job.inputMark;
+    // Readers busy when it was written give no sign: blocked on the terminal again is the best one.
+    const woke = mark === null || !mark.waiting || readersWoke(mark);
+    if (woke && job.queuedInputBytes === 0 && readForeground(job.pid).state === 'ready') break;
   }
+  if (job.status === 'running') job.markWrite();
 }
 
-/** Whether the program is blocked waiting for terminal input now (null: /proc cannot tell). */
+/**
+ * Whether the program is now blocked waiting for terminal input, having taken all input
+ * written; null when /proc cannot tell. For a host to say, after a settle that ended on quiet
+ * output, that the program is still at work.
+ */
 export function waitingForInput(job: Job): boolean | null {
-  if (!hasProcfs || job.status !== 'running') return null;
-  const state = inputState(job.pid);
-  return state === 'unknown' ? null : state === 'ready';
+  if (job.status !== 'running') return false;
+  if (!hasProcfs) return null;
+  const { state } = readForeground(job.pid);
+  if (state === 'unknown') return null;
+  if (state !== 'ready' || job.queuedInputBytes > 0) return false;
+  const mark = job.inputMark;
+  return mark === null || takenMarks.has(mark) || (mark.waiting && readersWoke(mark)) || Date.now() - job.actionAt >= READER_STILL_MS;
 }
