@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../config.js';
 import { connectDaemon } from '../daemon/start.js';
 import { daemonSpawnArgs } from '../daemon/spawn-args.js';
 import { HOST_METHODS } from '../protocol/messages.js';
-import { HostConnection, HostError } from '../socket/client.js';
+import { HostConnection, nobodyAnswers, type HostError } from '../socket/client.js';
 import { DAEMON_SOCKET, ensureSocketDir, resolveSocketDir } from '../socket/dir.js';
 import { PEOPLE_CLIENT, PERSON_SESSION } from '../socket/hosts.js';
 import { RemoteHost } from '../socket/remote-host.js';
@@ -49,7 +49,7 @@ async function connect(config: Config, version: string): Promise<HostConnection>
 async function existing(config: Config, version: string): Promise<HostConnection | null> {
   const path = join(resolveSocketDir(config.socketDir, process.env), DAEMON_SOCKET);
   return HostConnection.connect(path, { ...PEOPLE_CLIENT, version }, version).catch((error: HostError) => {
-    if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') return null;
+    if (nobodyAnswers(error)) return null;
     throw error;
   });
 }

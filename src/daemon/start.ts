@@ -6,7 +6,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HostConnection, HostError, type HelloExtras } from '../socket/client.js';
+import { HostConnection, HostError, type HelloExtras, nobodyAnswers } from '../socket/client.js';
 import { DAEMON_SOCKET } from '../socket/dir.js';
 import { INHERITED_LOCK_FD, tryDaemonLock } from '../socket/lock.js';
 import { DAEMON_LOG } from './log.js';
@@ -30,7 +30,7 @@ export interface DaemonConnectOptions {
 
 function tryConnect(options: DaemonConnectOptions): Promise<HostConnection | null> {
   return HostConnection.connect(join(options.dir, DAEMON_SOCKET), options.client, options.version, options.hello).catch((error: HostError) => {
-    if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') return null;
+    if (nobodyAnswers(error)) return null;
     throw error; // a version mismatch, a daemon that does not answer: say so
   });
 }

@@ -17,6 +17,7 @@ import type { JobsResult, JobWire, KillResult, ListResult, OutputResult, ResizeR
 import type { Session } from './session.js';
 import { jobWire, screenWire } from './job-wire.js';
 import { ViewerHub } from './viewers.js';
+import { BYTE } from '../terminal/control.js';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 export const DEFAULT_STATUS_LINES = 10;
@@ -133,7 +134,7 @@ export class JobHost implements HostApi {
       // Do not end inside a character or a CRLF; the cut bytes come with the next read.
       if (slice.end < job.log.end) {
         bytes = bytes.subarray(0, completeUtf8Length(bytes));
-        if (bytes.length > 1 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
+        if (bytes.length > 1 && bytes[bytes.length - 1] === BYTE.CR) bytes = bytes.subarray(0, bytes.length - 1);
       }
       const text = renderText(slice.dropped > 0 ? alignUtf8Start(bytes) : bytes);
       return { text, next: slice.start + bytes.length, dropped: slice.dropped, whole: slice.end >= job.log.end };
@@ -283,6 +284,5 @@ function resultBudget(maxBytes: number | undefined): number {
   return maxBytes === undefined ? DEFAULT_RESULT_BYTES : Math.min(MAX_RESULT_BYTES, maxBytes) + (DEFAULT_RESULT_BYTES - textBudget(DEFAULT_RESULT_BYTES));
 }
 
-const CR = 0x0d;
 /** Reads `output` makes to fill its text allowance (each renders what it read). */
 const OUTPUT_FIT_ATTEMPTS = 6;

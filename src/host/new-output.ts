@@ -7,6 +7,7 @@ import type { OutputLog } from '../jobs/output-log.js';
 import { alignUtf8Start, completeUtf8Length, renderText, textLines } from '../terminal/text.js';
 import { fitLines, MAX_RESULT_BYTES } from './budget.js';
 import type { RunResult } from './schema.js';
+import { BYTE } from '../terminal/control.js';
 
 /** The line that marks where an interact's input went in, between earlier output and the reaction. */
 export const INPUT_MARKER = '[your input went in here]\n';
@@ -14,7 +15,7 @@ export const INPUT_MARKER = '[your input went in here]\n';
 const HEAD_SHARE = 0.25;
 /** Room kept for the omitted-bytes marker line. */
 const MARKER_RESERVE_BYTES = 120;
-const LF = 0x0a;
+const { LF } = BYTE;
 
 export interface OutputRange {
   /** The client's cursor: the first byte it has not been shown. */

@@ -1,6 +1,7 @@
 // Finds and removes the shim's exit marker (ESC ] 6973 ; NONCE ; CODE ; SIGNAL BEL) in a job's
 // output stream. The marker comes after every byte the command printed, possibly split
 // across chunks; everything else passes through untouched.
+import { BYTE } from '../terminal/control.js';
 
 export interface ShimExit {
   /** Exit code, or null when the command died of a signal. */
@@ -11,7 +12,7 @@ export interface ShimExit {
 
 /** Longest marker we wait for before deciding the bytes were not a marker after all. */
 const MAX_MARKER_BYTES = 128;
-const BEL = 0x07;
+const { BEL } = BYTE;
 
 export class ExitMarkerScanner {
   private readonly prefix: Buffer;
@@ -58,7 +59,7 @@ export class ExitMarkerScanner {
 
   /** Length of the longest suffix of `buffer` that is a proper prefix of the marker. */
   private partialPrefixLength(buffer: Buffer): number {
-    const esc = buffer.lastIndexOf(0x1b, Math.max(0, buffer.length - 1));
+    const esc = buffer.lastIndexOf(BYTE.ESC, Math.max(0, buffer.length - 1));
     if (esc < 0 || buffer.length - esc >= this.prefix.length) return 0;
     const tail = buffer.subarray(esc);
     return this.prefix.subarray(0, tail.length).equals(tail) ? tail.length : 0;

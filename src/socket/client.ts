@@ -29,6 +29,14 @@ export class HostError extends Error {
   }
 }
 
+/** Codes that mean nobody answers at a socket (none there, or its host died): not an error of a host's. */
+const NOBODY_ANSWERS = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'host_gone']);
+
+/** Whether a failed connect means no host is there (start one, or remove a stale socket), not a host that refused. */
+export function nobodyAnswers(error: unknown): boolean {
+  return error instanceof HostError && NOBODY_ANSWERS.has(error.code);
+}
+
 /** What a client tells the host about itself in the hello. */
 export type HelloExtras = Omit<ClientHello, 'type' | 'protocol' | 'version' | 'client'>;
 

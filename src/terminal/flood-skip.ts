@@ -8,6 +8,7 @@
 // parsing only the tail — after putting the cursor in the column it would have reached — leaves
 // the same screen, scrollback and modes as parsing it all. test/unit/flood-skip.test.ts checks
 // this cell by cell against full parses of mixed streams.
+import { BYTE } from './control.js';
 
 /** Where the parser stands before a batch: in the ground state, with this cursor column. */
 export interface PlainTextState {
@@ -25,8 +26,7 @@ export interface Skip {
   column: number;
 }
 
-const CR = 0x0d;
-const LF = 0x0a;
+const { CR, LF } = BYTE;
 /** UTF-8 encodes the C1 controls U+0080-U+009F as C2 80-C2 9F; xterm executes them (CSI, OSC …). */
 const C1_LEAD = 0xc2;
 

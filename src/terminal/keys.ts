@@ -1,10 +1,7 @@
 // Named keys → the bytes a terminal sends for them. Pure: depends only on the key name and
 // the terminal's modes.
+import { CSI, ESC } from './control.js';
 
-/** ESC, the start of every escape sequence. */
-const ESC = '\x1b';
-/** Control Sequence Introducer. */
-const CSI = `${ESC}[`;
 /** Single Shift 3: prefix of application-mode cursor keys and F1–F4. */
 const SS3 = `${ESC}O`;
 

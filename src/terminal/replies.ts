@@ -1,7 +1,7 @@
 // A person's terminal answers the queries a program sends it (cursor position, device
 // attributes, colours). When that program runs in a job, ptyjobs' own terminal already answered
 // it: the person's answers must not be typed into the job as well.
-const ESC = '\x1b';
+import { ESC } from './control.js';
 
 /** Answers a terminal sends (not keys a person types), as they arrive on its input. */
 const REPLY_PATTERNS = [

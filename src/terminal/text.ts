@@ -6,6 +6,7 @@
 // input Utf8Sanitizer makes valid UTF-8 so that it shows the same U+FFFD.
 import { isUtf8 } from 'node:buffer';
 import { charWidth } from './width.js';
+import { BYTE, ESC } from './control.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -116,7 +117,6 @@ export class Utf8Sanitizer {
   }
 }
 
-const ESC = '\x1b';
 const TAB_STOP = 8;
 /** A cell that the second half of a wide character occupies. */
 const WIDE_TAIL = '';
@@ -315,7 +315,7 @@ function consumeEscape(canvas: LineCanvas, text: string, start: number): number 
   const code = text.charCodeAt(start);
   let i = start + 1;
   let kind: 'csi' | 'string' | null = code === 0x9b ? 'csi' : code === 0x9d || code === 0x90 ? 'string' : null;
-  if (code === 0x1b) {
+  if (code === BYTE.ESC) {
     const next = text[i++];
     if (next === '[') kind = 'csi';
     else if (next === ']' || next === 'P' || next === '_' || next === '^' || next === 'X') kind = 'string';
@@ -341,7 +341,7 @@ function consumeEscape(canvas: LineCanvas, text: string, start: number): number 
   while (i < text.length) {
     const c = text.charCodeAt(i);
     if (c === 0x07 || c === 0x9c) return i + 1;
-    if (c === 0x1b && text[i + 1] === '\\') return i + 2;
+    if (c === BYTE.ESC && text[i + 1] === '\\') return i + 2;
     i++;
   }
   return i;
