@@ -9,10 +9,12 @@ import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { HostConnection } from '../../src/socket/client.js';
-import { call, tempDir, waitUntil } from '../helpers.js';
-import { CLI, PersonTerminal, privateSocketDir, runCli, startSocketHost } from '../socket-helpers.js';
-
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
+import { call } from '../helpers/mcp.js';
+import { tempDir } from '../helpers/paths.js';
+import { PersonTerminal } from '../helpers/person.js';
+import { CLI, privateSocketDir, runCli, startSocketHost } from '../helpers/socket.js';
+import { waitUntil } from '../helpers/wait.js';
+import { INPUT } from '../helpers/host.js';
 
 /** An MCP server process (stdio) with its control socket in `dir`. */
 async function serverProcess(dir: string, name: string): Promise<{ client: Client; pid: number; stderr: () => string }> {

@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tempDir, waitUntil } from '../helpers.js';
-import { PersonTerminal, privateSocketDir, runCli, startSocketHost } from '../socket-helpers.js';
+import { tempDir } from '../helpers/paths.js';
+import { PersonTerminal } from '../helpers/person.js';
+import { privateSocketDir, runCli, startSocketHost } from '../helpers/socket.js';
+import { waitUntil } from '../helpers/wait.js';
+import { INPUT } from '../helpers/host.js';
 
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
 const READ_BYTES = "python3 -c \"import sys; print('READY', flush=True); print(repr(sys.stdin.buffer.readline()))\"";
 
 test('é, 日本, an emoji and Alt keys typed through attach reach the job as their exact UTF-8 bytes', async () => {

@@ -14,8 +14,9 @@ import { findShim } from '../../src/jobs/shim.js';
 import { JobManager } from '../../src/jobs/manager.js';
 import { tryDaemonLock } from '../../src/socket/lock.js';
 import { ControlServer } from '../../src/socket/server.js';
-import { processesMatching, waitUntil } from '../helpers.js';
-import { CLI, privateSocketDir, runCli } from '../socket-helpers.js';
+import { processesMatching } from '../helpers/processes.js';
+import { CLI, privateSocketDir, runCli } from '../helpers/socket.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Above Linux's pid_max (4194304): never a live process. */
 const DEAD_PID = 99_999_999;

@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { call, processesMatching, tempDir, textOf, waitUntil } from '../helpers.js';
-import { freePort, isListening } from '../lsp-client.js';
 import { isRunning } from '../../src/util/process.js';
-import { CLI, privateSocketDir, runCli } from '../socket-helpers.js';
-
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
+import { freePort, isListening } from '../helpers/lsp.js';
+import { call, textOf } from '../helpers/mcp.js';
+import { tempDir } from '../helpers/paths.js';
+import { processesMatching } from '../helpers/processes.js';
+import { CLI, privateSocketDir, runCli } from '../helpers/socket.js';
+import { waitUntil } from '../helpers/wait.js';
+import { INPUT } from '../helpers/host.js';
 
 interface Front {
   client: Client;

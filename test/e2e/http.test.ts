@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serveHttp, type HttpLimits } from '../../src/mcp/http.js';
-import { call, textOf, waitUntil, withHost } from '../helpers.js';
-import { freePort } from '../lsp-client.js';
-import { CLI, privateSocketDir } from '../socket-helpers.js';
-
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
+import { INPUT, withHost } from '../helpers/host.js';
+import { freePort } from '../helpers/lsp.js';
+import { call, textOf } from '../helpers/mcp.js';
+import { CLI, privateSocketDir } from '../helpers/socket.js';
+import { waitUntil } from '../helpers/wait.js';
 
 test('--http: tools over Streamable HTTP with the token; 401 without; sessions share jobs, not cursors', async () => {
   const port = await freePort();

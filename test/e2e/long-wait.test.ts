@@ -2,7 +2,7 @@
 // options (60 s, no progress handling) a 600 s wait returns a normal result at the server's cap.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call, connectClient, textOf } from '../helpers.js';
+import { call, connectClient, textOf } from '../helpers/mcp.js';
 
 test('a wait longer than the cap returns timeout, not a protocol error, and the job runs on', async () => {
   const { client, close } = await connectClient();

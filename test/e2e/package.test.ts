@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { call, ROOT, tempDir, textOf } from '../helpers.js';
+import { call, textOf } from '../helpers/mcp.js';
+import { ROOT, tempDir } from '../helpers/paths.js';
 
 /** Packages in an installed tree (folders holding a package.json under node_modules). */
 function countPackages(modules: string): number {

@@ -9,7 +9,10 @@ import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/s
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { call, isProcessAlive, processesMatching, ROOT, textOf, waitUntil } from '../helpers.js';
+import { call, textOf } from '../helpers/mcp.js';
+import { ROOT } from '../helpers/paths.js';
+import { isProcessAlive, processesMatching } from '../helpers/processes.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const SERVER = join(ROOT, 'dist', 'ptyjobs.mjs');
 const serverEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SHELL: '/bin/bash', PTYJOBS_KILL_GRACE_MS: '1000' };

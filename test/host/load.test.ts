@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import type { JobHost } from '../../src/host/job-host.js';
 import type { Session } from '../../src/host/session.js';
 import type { JobManager } from '../../src/jobs/manager.js';
-import { waitUntil, withHost } from '../helpers.js';
+import { INPUT, withHost } from '../helpers/host.js';
+import { waitUntil } from '../helpers/wait.js';
 import { stallThreadPool, withLoad } from '../helpers/load.js';
 
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
 const ROUNDS = 100;
 /** Longer than the old 250 ms wake grace and the settle's 150 ms idle, well within its 1.5 s bound. */
 const POOL_STALL_MS = 500;

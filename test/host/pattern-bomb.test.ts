@@ -2,8 +2,9 @@
 // 96 s in V8's backtracking RegExp, and every other call waited with it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TestHost } from '../helpers.js';
-import { waitUntil, withHost } from '../helpers.js';
+import type { TestHost } from '../helpers/host.js';
+import { withHost } from '../helpers/host.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** The issue's text: each further `a` doubles a backtracking engine's time. */
 const BOMB_TEXT = `${'a'.repeat(30)}b`;

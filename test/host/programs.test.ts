@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { TestHost } from '../helpers.js';
-import { FIXTURES, tempDir, waitUntil, withHost } from '../helpers.js';
-
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
+import type { TestHost } from '../helpers/host.js';
+import { INPUT, withHost } from '../helpers/host.js';
+import { FIXTURES, tempDir } from '../helpers/paths.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Starts a job and waits until it waits for input; returns its id. */
 async function startAtPrompt({ host, session }: TestHost, command: string, extra: Record<string, unknown> = {}): Promise<string> {

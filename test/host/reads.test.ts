@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { INPUT_MARKER } from '../../src/host/new-output.js';
-import { tempDir, waitUntil, withHost } from '../helpers.js';
+import { INPUT, withHost } from '../helpers/host.js';
+import { tempDir } from '../helpers/paths.js';
+import { waitUntil } from '../helpers/wait.js';
 
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
 const BASH = "env PS1='$ ' bash --norc -i";
 
 test('python: a late answer that arrived between two interacts is in the next result, before the marker of the new input', async () => {

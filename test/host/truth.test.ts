@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { LINE_START_LOST_PATTERN } from '../../src/terminal/screen.js';
 import { textLines } from '../../src/terminal/text.js';
-import { tempDir, waitUntil, withHost, type TestHost } from '../helpers.js';
+import { INPUT, type TestHost, withHost } from '../helpers/host.js';
+import { tempDir } from '../helpers/paths.js';
+import { waitUntil } from '../helpers/wait.js';
 
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
 const BASH = "env PS1='$ ' bash --norc -i";
 
 async function atPrompt({ host, session }: TestHost, command: string): Promise<string> {

@@ -2,9 +2,8 @@
 // pastes, big input, and incremental reads that neither skip nor repeat a byte.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { waitUntil, withHost } from '../helpers.js';
-
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
+import { INPUT, withHost } from '../helpers/host.js';
+import { waitUntil } from '../helpers/wait.js';
 
 test('a pattern wait returns when the text appears; a later wait never matches it again', async () => {
   await withHost(async ({ host, session }) => {

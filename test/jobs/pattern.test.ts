@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JobError } from '../../src/errors.js';
 import { compilePattern, PATTERN_MAX_CHARS } from '../../src/jobs/pattern.js';
-import { random } from '../helpers.js';
+import { random } from '../helpers/random.js';
 
 async function refusal(source: string): Promise<string> {
   try {

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import { jobProcesses, readProcessTable } from '../../src/jobs/procfs.js';
-import { FIXTURES, isProcessAlive, processesMatching, ROOT, tempDir, waitUntil, withHost } from '../helpers.js';
+import { withHost } from '../helpers/host.js';
+import { FIXTURES, ROOT, tempDir } from '../helpers/paths.js';
+import { isProcessAlive, processesMatching } from '../helpers/processes.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Pids of every live process in the job's session (the job's tree while it runs). */
 function sessionPids(leader: number): number[] {

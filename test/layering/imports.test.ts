@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from '../helpers.js';
+import { ROOT } from '../helpers/paths.js';
 
 const SRC = join(ROOT, 'src');
 

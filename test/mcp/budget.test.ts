@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { call, connectClient, textOf } from '../helpers.js';
+import { call, connectClient, textOf } from '../helpers/mcp.js';
 
 const BUDGET = 8192;
 let client: Client;

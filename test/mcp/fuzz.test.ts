@@ -2,7 +2,8 @@
 // error or a crash), and the server works normally afterwards.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call, connectClient, random, textOf } from '../helpers.js';
+import { call, connectClient, textOf } from '../helpers/mcp.js';
+import { random } from '../helpers/random.js';
 
 const HOSTILE_VALUES: unknown[] = [
   null, true, -1, 0, 1e12, -1e12, 3.5, '', ' ', 'x'.repeat(2_000_000), '(', '[a-', '*', '\u0000\u0001', '../../etc/passwd',

@@ -3,8 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { call, connectClient, processesNamed, textOf, waitUntil } from '../helpers.js';
-import { freePort, isListening, lspInitialize } from '../lsp-client.js';
+import { freePort, isListening, lspInitialize } from '../helpers/lsp.js';
+import { call, connectClient, textOf } from '../helpers/mcp.js';
+import { processesNamed } from '../helpers/processes.js';
+import { waitUntil } from '../helpers/wait.js';
 
 let client: Client;
 let close: () => Promise<void>;

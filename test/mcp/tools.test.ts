@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { call, connectClient, tempDir, textOf } from '../helpers.js';
-import { connectFront } from '../socket-helpers.js';
+import { call, connectClient, textOf } from '../helpers/mcp.js';
+import { tempDir } from '../helpers/paths.js';
+import { connectFront } from '../helpers/socket.js';
 
 const FRONTS: Record<string, () => Promise<{ client: Client; close: () => Promise<void> }>> = {
   embedded: () => connectClient({ PTYJOBS_MAX_JOBS: '20' }),

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { waitUntil } from '../helpers.js';
-import { startSocketHost } from '../socket-helpers.js';
+import { startSocketHost } from '../helpers/socket.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const HELLO = `${JSON.stringify({ type: 'hello', protocol: 2, version: 'test', client: { name: 'raw', version: '0' } })}\n`;
 

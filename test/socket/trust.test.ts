@@ -6,8 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tempDir, waitUntil } from '../helpers.js';
-import { CLI } from '../socket-helpers.js';
+import { tempDir } from '../helpers/paths.js';
+import { CLI } from '../helpers/socket.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const isRoot = process.getuid?.() === 0;
 

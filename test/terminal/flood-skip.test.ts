@@ -4,7 +4,7 @@ import xtermHeadless from '@xterm/headless';
 import { GLIBC_WIDTHS } from '../../src/terminal/width.js';
 import { PlainRunScanner, skipPrefix, type PlainTextState } from '../../src/terminal/flood-skip.js';
 import { HeadlessScreen } from '../../src/terminal/screen.js';
-import { random } from '../helpers.js';
+import { random } from '../helpers/random.js';
 
 const { Terminal } = xtermHeadless;
 type XtermTerminal = InstanceType<typeof Terminal>;

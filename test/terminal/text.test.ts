@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { alignUtf8Start, completeUtf8Length, renderText, textLines, Utf8Sanitizer } from '../../src/terminal/text.js';
-import { random } from '../helpers.js';
+import { random } from '../helpers/random.js';
 
 test('escape sequences are removed and CRLF becomes LF', () => {
   assert.equal(renderText(Buffer.from('\x1b[1;31mred\x1b[0m text\r\nnext\r\n')), 'red text\nnext\n');

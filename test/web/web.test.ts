@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import WebSocket from 'ws';
-import { tempDir, waitUntil } from '../helpers.js';
-import { CLI, privateSocketDir, startSocketHost, type SocketHost } from '../socket-helpers.js';
+import { tempDir } from '../helpers/paths.js';
+import { CLI, privateSocketDir, type SocketHost, startSocketHost } from '../helpers/socket.js';
+import { waitUntil } from '../helpers/wait.js';
+import { INPUT } from '../helpers/host.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const INPUT = { input: true, timeout_ms: 15_000 } as const;
 
 async function startWeb(dir: string, writable: boolean): Promise<{ url: string; port: number; token: string; process: ChildProcess }> {
   const child = spawn(process.execPath, [CLI, 'web', ...(writable ? ['--writable'] : [])], { env: { PATH: process.env.PATH, HOME: process.env.HOME, PTYJOBS_SOCKET_DIR: dir } });
