@@ -19,9 +19,9 @@ import { jobWire, screenWire } from './job-wire.js';
 import { ViewerHub } from './viewers.js';
 import { BYTE } from '../terminal/control.js';
 
-export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
-export const DEFAULT_STATUS_LINES = 10;
-export const DEFAULT_TAIL_LINES = 50;
+const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+const DEFAULT_STATUS_LINES = 10;
+const DEFAULT_TAIL_LINES = 50;
 
 /** Bytes a text line of `list` takes besides the job's fields (its share of the text block). */
 const LIST_LINE_BYTES = 60;

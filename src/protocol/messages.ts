@@ -47,25 +47,32 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('detach'), id: z.number() }),
 ]);
 
-/** Messages a host sends. */
-export const hostMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), protocol: z.number(), version: z.string(), host: hostInfoSchema }),
-  z.object({ type: z.literal('result'), id: z.number(), result: z.unknown() }),
-  z.object({
-    type: z.literal('error'),
-    id: z.number().optional(),
-    code: z.string(),
-    message: z.string(),
-    /** With protocol_mismatch: the host's protocol, version and running jobs. */
-    protocol: z.number().optional(),
-    version: z.string().optional(),
-    jobs: z.number().optional(),
-  }),
-  /** A long request (a wait) is still running: clients reset their timeout on it. */
-  z.object({ type: z.literal('progress'), id: z.number(), elapsed_ms: z.number(), total_ms: z.number() }),
+/** Frames of an attach stream: the terminal's bytes, the job's end, the end of a detach. */
+const streamFrameSchema = z.discriminatedUnion('kind', [
   z.object({ type: z.literal('stream'), id: z.number(), kind: z.literal('data'), data: z.string() }),
   z.object({ type: z.literal('stream'), id: z.number(), kind: z.literal('exit'), job: z.unknown() }),
   z.object({ type: z.literal('stream'), id: z.number(), kind: z.literal('detached') }),
+]);
+
+/** Messages a host sends. */
+export const hostMessageSchema = z.union([
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('hello'), protocol: z.number(), version: z.string(), host: hostInfoSchema }),
+    z.object({ type: z.literal('result'), id: z.number(), result: z.unknown() }),
+    z.object({
+      type: z.literal('error'),
+      id: z.number().optional(),
+      code: z.string(),
+      message: z.string(),
+      /** With protocol_mismatch: the host's protocol, version and running jobs. */
+      protocol: z.number().optional(),
+      version: z.string().optional(),
+      jobs: z.number().optional(),
+    }),
+    /** A long request (a wait) is still running: clients reset their timeout on it. */
+    z.object({ type: z.literal('progress'), id: z.number(), elapsed_ms: z.number(), total_ms: z.number() }),
+  ]),
+  streamFrameSchema,
 ]);
 export type HostMessage = z.infer<typeof hostMessageSchema>;
 
@@ -126,6 +133,3 @@ export interface MethodResults {
   'daemon.stop': { stopping: true; pid: number };
 }
 export type MethodName = keyof MethodResults;
-
-/** Error codes beyond the host's JobError codes. */
-export type ProtocolErrorCode = 'unknown_method' | 'invalid' | 'protocol_mismatch' | 'internal' | 'host_gone' | 'no_answer' | 'untrusted';

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { hostMessageSchema } from '../../src/protocol/messages.js';
 import { startSocketHost } from '../helpers/socket.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -17,7 +18,10 @@ async function rawPeer(path: string): Promise<{ socket: Socket; frames: Record<s
   socket.on('data', (chunk) => {
     buffer += chunk;
     for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
-      frames.push(JSON.parse(buffer.slice(0, newline)));
+      const frame = JSON.parse(buffer.slice(0, newline));
+      // Every message the host sends is one the protocol's schema describes.
+      hostMessageSchema.parse(frame);
+      frames.push(frame);
       buffer = buffer.slice(newline + 1);
     }
   });
