@@ -10,12 +10,13 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { call, textOf } from '../helpers/mcp.js';
-import { ROOT } from '../helpers/paths.js';
+import { ROOT, tempDir } from '../helpers/paths.js';
 import { isProcessAlive, processesMatching } from '../helpers/processes.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const SERVER = join(ROOT, 'dist', 'ptyjobs.mjs');
-const serverEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SHELL: '/bin/bash', PTYJOBS_KILL_GRACE_MS: '1000' };
+// Jobs work in a temp dir: `nohup` below writes nohup.out where it runs.
+const serverEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/', SHELL: '/bin/bash', PTYJOBS_KILL_GRACE_MS: '1000', PTYJOBS_WORKING_DIR: tempDir() };
 
 /** A client transport over a server process we spawn ourselves, so its exit code is visible. */
 class ChildTransport implements Transport {
