@@ -34,16 +34,20 @@ interface Piece {
   to: number;
 }
 
-/** The marker of bytes left out: which `output` call reads them (one call when they fit its ceiling). */
+/**
+ * The marker of bytes left out: which `output` call reads them, `max_bytes` being the range's
+ * text (one call when the range fits the ceiling).
+ */
 export function omittedMarker(log: OutputLog, from: number, to: number, inputAt?: number): string {
   const held = Math.max(from, log.start);
   const dropped = held - from;
   const lost = dropped > 0 ? `${dropped} bytes dropped by the ring${to > held ? '; ' : ''}` : '';
   if (to <= held) return `[… ${lost} …]\n`;
   const length = to - held;
+  const text = length <= MAX_RESULT_BYTES ? Buffer.byteLength(renderText(log.read(held, length).bytes)) : Infinity;
   const read =
-    length <= MAX_RESULT_BYTES
-      ? `output since=${held} max_bytes=${Math.min(MAX_RESULT_BYTES, Math.max(length, Buffer.byteLength(renderText(log.read(held, length).bytes))))} reads them`
+    text <= MAX_RESULT_BYTES
+      ? `output since=${held} max_bytes=${Math.max(1, text)} reads them`
       : `output since=${held} max_bytes=${MAX_RESULT_BYTES} reads the first ${MAX_RESULT_BYTES / 1024} KB of them`;
   const input = inputAt !== undefined && inputAt >= from && inputAt < to ? ' (your input went in among them)' : '';
   return `[… ${lost}${length} bytes not shown${input}: ${read} …]\n`;

@@ -77,3 +77,25 @@ test('the tool definitions a model reads take at most 4,000 bytes, every paramet
   }
   console.error(`tool definitions: ${visible.length} bytes as the model reads them`);
 });
+
+test('a cut marker\'s call returns the omitted range in one call: 20,000 x then END read exactly', async () => {
+  const run = await call(client, 'execute', { command: "head -c 20000 /dev/zero | tr '\\0' x; echo; echo END", wait: { exit: true, timeout_ms: 15_000 } });
+  const text: string = run.structuredContent.output;
+  const [before, after] = text.split(/\[… \d+ bytes not shown: output since=\d+ max_bytes=\d+ reads them …\]\n/);
+  const [, since, maxBytes] = /output since=(\d+) max_bytes=(\d+)/.exec(text)!.map(Number);
+  const middle = await call(client, 'output', { job_id: run.structuredContent.job.job_id, since, max_bytes: maxBytes });
+  assert.equal(middle.structuredContent.next, run.structuredContent.omitted.to, 'one call reads the whole range');
+  // The head ends inside the one long line and the rest continues it: together, the output exactly.
+  assert.equal(before.replace(/\n$/, '') + middle.structuredContent.text + after, `${'x'.repeat(20_000)}\nEND\n`);
+});
+
+test('top at 120x40: tail shows its whole screen, header included', async () => {
+  const run = await call(client, 'execute', { command: 'top -d 0.5', cols: 120, rows: 40, wait: { pattern: 'load average', timeout_ms: 15_000 } });
+  const id = run.structuredContent.job.job_id;
+  await call(client, 'wait', { job_id: id, idle_ms: 300, timeout_ms: 3000 });
+  const tail = await call(client, 'tail', { job_id: id });
+  assertSmall(tail, 'tail of top');
+  assert.doesNotMatch(textOf(tail), /rows not shown/);
+  assert.match(textOf(tail), /\(drawn screen\)[^\n]*:\ntop - /);
+  await call(client, 'kill', { job_id: id });
+});
