@@ -148,7 +148,7 @@ test('floods keep memory bounded and the server answering', async () => {
 test('out of file descriptors: starting a job says so and what to raise, and the server keeps serving', async () => {
   // The server under a low descriptor limit, as a real process (the limit is per process).
   const script = `
-    import('${ROOT}/dist/test/helpers.js').then(async ({ withHost }) => {
+    import('${ROOT}/dist/test/helpers/host.js').then(async ({ withHost }) => {
       await withHost(async ({ host, session }) => {
         const errors = [];
         for (let i = 0; i < 400; i++) {
@@ -160,6 +160,7 @@ test('out of file descriptors: starting a job says so and what to raise, and the
   const file = join(tempDir('ptyjobs-fds-'), 'server.mjs');
   writeFileSync(file, script);
   const result = spawnSync('sh', ['-c', 'ulimit -n 160; exec "$0" "$1"', process.execPath, file], { encoding: 'utf8', timeout: 60_000 });
+  assert.match(result.stdout, /^\{/m, `the server printed no outcome: ${result.stderr}`);
   const outcome = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
   assert.match(outcome.error, /out of file descriptors \(\d+ of its limit of 160 are open.*ulimit -n/, result.stderr);
   assert.ok(outcome.list > 0, 'the jobs that started are listed');
