@@ -1,23 +1,23 @@
 // HostApi over the job manager: defaults, settling, input encoding, pattern reference points,
 // per-client cursors and result budgets. What every front shares lives here.
 import { JobError, notRunning } from '../errors.js';
+import { scanEcho } from '../jobs/echo.js';
 import type { Job } from '../jobs/job.js';
 import type { JobManager } from '../jobs/manager.js';
+import { compilePattern } from '../jobs/pattern.js';
 import { hasProcfs, listeningPorts } from '../jobs/procfs.js';
 import { normalizeSignal } from '../jobs/signals.js';
 import { inputTaken, waitFor, waitingForInput, type WaitConditions, type WaitOutcome, type WaitReference } from '../jobs/wait.js';
-import { scanEcho } from '../jobs/echo.js';
-import { compilePattern } from '../jobs/pattern.js';
+import { BYTE } from '../terminal/control.js';
 import { encodeInput, encodeKey } from '../terminal/keys.js';
 import { alignUtf8Start, completeUtf8Length, renderText } from '../terminal/text.js';
 import type { AttachArgs, ExecuteArgs, HostApi, InteractArgs, ListFilter, ViewerSink, WaitArgs, WaitHooks } from './api.js';
 import { byteLength, cutMiddle, DEFAULT_RESULT_BYTES, fitLines, fitResult, MATCH_MAX_CHARS, MAX_RESULT_BYTES, textBudget } from './budget.js';
+import { jobWire, screenWire } from './job-wire.js';
 import { newOutput } from './new-output.js';
 import type { JobsResult, JobWire, KillResult, ListResult, OutputResult, ResizeResult, RunResult, StatusResult, TailResult } from './schema.js';
 import type { Session } from './session.js';
-import { jobWire, screenWire } from './job-wire.js';
 import { ViewerHub } from './viewers.js';
-import { BYTE } from '../terminal/control.js';
 
 const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 const DEFAULT_STATUS_LINES = 10;
@@ -66,7 +66,6 @@ export class JobHost implements HostApi {
       command: args.command, cwd: args.cwd, env: args.env, name: args.name, cols: args.cols, rows: args.rows, timeoutS: args.timeout_s, client,
       ...(place && { baseEnv: place.env, baseCwd: place.cwd }),
     });
-    this.viewers.started(job);
     if (!conditions) return { job: jobWire(job) };
     const outcome = await waitFor(job, conditions.conditions, { offset: 0, rows: new Set(), typed: null }, this.waitHooks(hooks, conditions.conditions.timeoutMs));
     return this.runResult(session, job, outcome, null, conditions);

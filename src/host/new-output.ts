@@ -4,10 +4,10 @@
 // where the input went in. Long output keeps its head and tail, cut at line boundaries, with a
 // marker naming an `output` call the server accepts that returns the rest in one call.
 import type { OutputLog } from '../jobs/output-log.js';
+import { BYTE } from '../terminal/control.js';
 import { alignUtf8Start, completeUtf8Length, renderText, textLines } from '../terminal/text.js';
 import { fitLines, MAX_RESULT_BYTES } from './budget.js';
 import type { RunResult } from './schema.js';
-import { BYTE } from '../terminal/control.js';
 
 /** The line that marks where an interact's input went in, between earlier output and the reaction. */
 export const INPUT_MARKER = '[your input went in here]\n';

@@ -54,11 +54,6 @@ export class ViewerHub {
     manager.onEvict((jobId) => this.byJob.delete(jobId));
   }
 
-  /** A job started: its size is the agent's until a person attaches. */
-  started(job: Job): void {
-    this.byJob.set(job.id, { viewers: new Set(), agentSize: { cols: job.cols, rows: job.rows } });
-  }
-
   /** The agent resizes: applied now unless a person is attached (then kept for later). Returns whether it applied. */
   agentResize(job: Job, size: Size): boolean {
     const entry = this.entry(job);
@@ -170,6 +165,7 @@ export class ViewerHub {
     };
   }
 
+  /** The job's people and agent size; until someone first attaches or the agent resizes, the job's size is the agent's. */
   private entry(job: Job): JobViewers {
     let entry = this.byJob.get(job.id);
     if (!entry) this.byJob.set(job.id, (entry = { viewers: new Set(), agentSize: { cols: job.cols, rows: job.rows } }));

@@ -1,6 +1,7 @@
 // Finds where the terminal's echo of typed input ends in the output that followed the write.
 // A pattern wait must not match the command line the same call typed (`echo BUILD-OK` typed
 // would match /BUILD-OK/ at once), and a result need not repeat it to the model.
+import { BYTE } from '../terminal/control.js';
 
 /** Output characters tolerated before a typed line's echo starts (a "... " or "> " prompt). */
 const MAX_PROMPT_CHARS = 16;
@@ -19,9 +20,7 @@ const LAST_LINE_KEY_BYTES = 256;
 const MIXED_ECHO_SEARCH_FACTOR = 4;
 const MIXED_ECHO_SEARCH_SLACK_BYTES = 64 * 1024;
 
-const ESC = 0x1b;
-const CR = 0x0d;
-const LF = 0x0a;
+const { ESC, CR, LF } = BYTE;
 
 export interface EchoScan {
   /** Bytes of output, from the write, that are the echo (and the line break after it). */

@@ -5,8 +5,8 @@
 // holds the text (incremental reads of the byte log); recent lines come from the screen, whose
 // input Utf8Sanitizer makes valid UTF-8 so that it shows the same U+FFFD.
 import { isUtf8 } from 'node:buffer';
-import { charWidth } from './width.js';
 import { BYTE, ESC } from './control.js';
+import { charWidth } from './width.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
