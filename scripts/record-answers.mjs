@@ -1,5 +1,5 @@
 // Records the built server's own answers to `initialize` and `tools/list` into
-// dist/chunks/mcp-answers.json, which the stdio front (src/process/stdio-front.ts) gives at
+// dist/chunks/mcp-answers.mjs, which the stdio front (src/process/stdio-front.ts) gives at
 // start-up before the MCP SDK is loaded. Run by bundle.mjs on the fresh bundle, whose front
 // has no recorded answers yet, so the SDK answers here: nothing is written by hand.
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ANSWERS = join(root, 'dist', 'chunks', 'mcp-answers.json');
+const ANSWERS = join(root, 'dist', 'chunks', 'mcp-answers.mjs');
 const RECORD_TIMEOUT_MS = 30_000;
 /** A version no SDK knows: the server answers with the one it offers by default. */
 const UNKNOWN_PROTOCOL = 'ptyjobs-record';
@@ -49,12 +49,14 @@ export async function recordAnswers() {
   const offered = initialize.result.protocolVersion;
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const { protocolVersion: _, ...rest } = initialize.result;
-  writeFileSync(ANSWERS, JSON.stringify({
+  const answers = {
     version,
     protocolVersions: [offered, ...SUPPORTED_PROTOCOL_VERSIONS.filter((known) => known !== offered)],
     initialize: rest,
     toolsList: toolsList.result,
-  }));
+  };
+  // JSON.parse of a string literal: V8 reads it faster than the same object as a literal.
+  writeFileSync(ANSWERS, `export default JSON.parse(${JSON.stringify(JSON.stringify(answers))});\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await recordAnswers();

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   for (const warning of warnings) log(warning);
   const lifecycle = manageLifecycle({ stdio: !config.http, killGraceMs: config.killGraceMs });
   if (config.http) return (await import('./serve.js')).serveOverHttp(config, version, lifecycle);
-  const front = new StdioFront(readAnswers(root, version), () => void serveStdio(config, version, front, lifecycle));
+  const front = new StdioFront(await readAnswers(root, version), () => void serveStdio(config, version, front, lifecycle));
 }
 
 /** Loads and connects the server proper behind the stdio front. */

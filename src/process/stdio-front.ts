@@ -3,10 +3,10 @@
 // build records the real server's answers (scripts/record-answers.mjs) and this front gives
 // them back at once. The server proper (SDK, zod schemas, job host) is loaded after
 // `tools/list`, or at the first other request, and takes over through `transport`: it is
-// given the client's `initialize` again (its reply is dropped: the client has it) and every
-// message that came meanwhile, in order.
-import { readFileSync } from 'node:fs';
+// given the client's `initialize` again, and once it has replied (the reply is dropped: the
+// client has it), every message that came meanwhile, in order.
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { log } from './log.js';
@@ -21,14 +21,14 @@ export interface RecordedAnswers {
   toolsList: Record<string, unknown>;
 }
 
-/** Next to the bundle's chunks, so the package ships it. */
-export const ANSWERS_FILE = join('dist', 'chunks', 'mcp-answers.json');
+/** A module beside the bundle's chunks (the package ships those), its default export the answers. */
+export const ANSWERS_FILE = join('dist', 'chunks', 'mcp-answers.mjs');
 
-/** The recorded answers for this version, or null (not built, or another build's): then the SDK answers everything. */
-export function readAnswers(root: string, version: string): RecordedAnswers | null {
+/** The recorded answers for this version, or null (not built, broken, or another build's): then the SDK answers everything. */
+export async function readAnswers(root: string, version: string): Promise<RecordedAnswers | null> {
   try {
-    const answers = JSON.parse(readFileSync(join(root, ANSWERS_FILE), 'utf8')) as RecordedAnswers;
-    return answers.version === version ? answers : null;
+    const answers = ((await import(pathToFileURL(join(root, ANSWERS_FILE)).href)) as { default: RecordedAnswers }).default;
+    return answers?.version === version && Array.isArray(answers.protocolVersions) ? answers : null;
   } catch {
     return null;
   }
@@ -39,8 +39,8 @@ type Message = JSONRPCMessage & { id?: string | number; method?: string; params?
 export class StdioFront {
   private pending = '';
   private readonly queued: Message[] = [];
-  /** Ids of requests already answered here, whose replies from the server are dropped. */
-  private readonly answered = new Set<string | number>();
+  /** The client's initialize was answered here: the server's own reply to it is dropped. */
+  private initializeAnswered = false;
   private initialize: Message | null = null;
   private server: Transport | null = null;
   private needServerCalled = false;
@@ -54,9 +54,8 @@ export class StdioFront {
   /** The transport the server proper connects to; its start() hands the stream over. */
   readonly transport: Transport = {
     start: async () => {
-      this.server = this.transport;
-      const replay = [...(this.initialize ? [this.initialize] : []), ...this.queued.splice(0)];
-      for (const message of replay) this.transport.onmessage?.(message);
+      if (this.initialize) this.transport.onmessage?.(this.initialize);
+      else this.takeOver();
     },
     send: (message) => this.send(message as Message),
     close: async () => {
@@ -90,7 +89,7 @@ export class StdioFront {
       const requested = message.params!.protocolVersion as string;
       const protocolVersion = answers.protocolVersions.includes(requested) ? requested : answers.protocolVersions[0];
       void this.send({ jsonrpc: '2.0', id: message.id, result: { protocolVersion, ...answers.initialize } });
-      this.answered.add(message.id); // after sending: the server's own reply to it is the one dropped
+      this.initializeAnswered = true;
       return;
     }
     if (answers && this.initialize && message.method === 'tools/list' && message.id !== undefined && !message.params?.cursor) {
@@ -109,8 +108,19 @@ export class StdioFront {
     this.needServer();
   }
 
+  /** The server has the client's initialize: from now on it gets every message, those queued first. */
+  private takeOver(): void {
+    this.server = this.transport;
+    for (const message of this.queued.splice(0)) this.transport.onmessage?.(message);
+  }
+
   private send(message: Message): Promise<void> {
-    if (message.id !== undefined && !('method' in message) && this.answered.delete(message.id)) return Promise.resolve();
+    if (this.initializeAnswered && !('method' in message) && message.id === this.initialize?.id) {
+      // The server's reply to the replayed initialize: it has handled it, so what followed may follow.
+      this.initializeAnswered = false;
+      this.takeOver();
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       if (process.stdout.write(`${JSON.stringify(message)}\n`)) resolve();
       else process.stdout.once('drain', resolve);
