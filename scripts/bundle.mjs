@@ -31,3 +31,6 @@ await build({
   banner: { js: "import { createRequire as ptyjobsCreateRequire } from 'node:module'; const require = ptyjobsCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The stdio front's first answers, from the bundle just built (see record-answers.mjs).
+await (await import('./record-answers.mjs')).recordAnswers();

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // The ptyjobs command. With a CLI command (ls, attach, watch, tail, kill, web, run, daemon) it is
 // a client of the job hosts; otherwise it serves MCP (see serve.ts). Each mode is loaded with
-// import() when chosen, so none pays for the others' code at start-up.
+// import() when chosen, so none pays for the others' code at start-up; on stdio, the MCP server
+// itself is loaded only once the client has its first answers (process/stdio-front.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, helpText, loadConfig } from './config.js';
+import { ConfigError, forgetVariablesKeptFromJobs, helpText, loadConfig, type Config } from './config.js';
 import { packageRoot } from './package-root.js';
+import { manageLifecycle } from './process/lifecycle.js';
+import { describeError, log } from './process/log.js';
+import { readAnswers, StdioFront } from './process/stdio-front.js';
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+function packageVersion(root: string): string {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -17,11 +21,10 @@ const CLI_COMMANDS = ['ls', 'attach', 'watch', 'tail', 'kill', 'web', 'daemon', 
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  // Started at once: the server's modules load while the settings are read.
-  const serving = CLI_COMMANDS.includes(argv[0]) ? null : import('./serve.js');
-  const version = packageVersion();
+  const root = packageRoot();
+  const version = packageVersion(root);
   if (CLI_COMMANDS.includes(argv[0])) {
-    // Loaded only for a CLI command, like the other modes below: the stdio server's start-up stays small.
+    forgetVariablesKeptFromJobs(process.env); // a daemon started by `ptyjobs run` gets the environment
     const { runCli } = await import('./cli/main.js');
     const code = await runCli(argv, version);
     if (code >= 0) process.exit(code); // the daemon itself (-1) keeps running
@@ -32,16 +35,31 @@ async function main(): Promise<void> {
     request = loadConfig(argv, process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`ptyjobs: ${error.message}`);
+    log(`ptyjobs: ${error.message}`);
     process.exit(2);
   }
   if (request.kind === 'help') return void console.log(helpText(version));
   if (request.kind === 'version') return void console.log(version);
-  const { serve, serveFront, serveOverHttp } = await serving!;
-  if (request.config.http) await serveOverHttp(request.config, request.warnings, version, argv);
-  else if (request.config.shared) await serveFront(request.config, request.warnings, version, argv);
-  else await serve(request.config, request.warnings, version);
+  const { config, warnings } = request;
+  forgetVariablesKeptFromJobs(process.env); // read into config; nothing this process starts needs them
+  for (const warning of warnings) log(warning);
+  const lifecycle = manageLifecycle({ stdio: !config.http, killGraceMs: config.killGraceMs });
+  if (config.http) return (await import('./serve.js')).serveOverHttp(config, version, lifecycle);
+  const front = new StdioFront(await readAnswers(root, version), () => void serveStdio(config, version, front, lifecycle));
 }
 
+/** Loads and connects the server proper behind the stdio front. */
+async function serveStdio(config: Config, version: string, front: StdioFront, lifecycle: ReturnType<typeof manageLifecycle>): Promise<void> {
+  try {
+    const { serve, serveFront } = await import('./serve.js');
+    await (config.shared ? serveFront : serve)(config, version, front, lifecycle);
+  } catch (error) {
+    log(`ptyjobs: cannot serve: ${describeError(error)}`);
+    await lifecycle.stop('start-up failed', 1);
+  }
+}
 
-void main();
+main().catch((error: unknown) => {
+  log(`ptyjobs: ${describeError(error)}`);
+  process.exit(1);
+});

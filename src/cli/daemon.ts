@@ -2,12 +2,11 @@
 // shell. serve is the daemon itself (what start runs, detached).
 import { join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig, type Config } from '../config.js';
+import { daemonArgs, daemonEnv, loadConfig, type Config } from '../config.js';
 import { connectDaemon } from '../daemon/start.js';
-import { daemonSpawnArgs } from '../daemon/spawn-args.js';
 import { HOST_METHODS } from '../protocol/messages.js';
 import { HostConnection, nobodyAnswers, type HostError } from '../socket/client.js';
-import { DAEMON_SOCKET, ensureSocketDir, resolveSocketDir } from '../socket/dir.js';
+import { DAEMON_SOCKET, ensureSocketDir } from '../socket/dir.js';
 import { PEOPLE_CLIENT, PERSON_SESSION } from '../socket/hosts.js';
 import { RemoteHost } from '../socket/remote-host.js';
 import { parseArgs, shellQuote, UsageError } from '../util/args.js';
@@ -35,19 +34,19 @@ function settings(argv: string[] = []): Config {
 }
 
 async function connect(config: Config, version: string): Promise<HostConnection> {
-  const dir = resolveSocketDir(config.socketDir, process.env);
+  const dir = config.socketDir;
   ensureSocketDir(dir);
   const { connection } = await connectDaemon({
     dir, version, client: { ...PEOPLE_CLIENT, version },
     hello: { role: 'cli', cwd: process.cwd(), env: { ...config.baseEnv } },
-    spawnArgs: daemonSpawnArgs([]), spawnEnv: process.env,
+    spawnArgs: daemonArgs(config), spawnEnv: daemonEnv(config),
   });
   return connection;
 }
 
 /** The running daemon, or null when none answers (nothing is started). */
 async function existing(config: Config, version: string): Promise<HostConnection | null> {
-  const path = join(resolveSocketDir(config.socketDir, process.env), DAEMON_SOCKET);
+  const path = join(config.socketDir, DAEMON_SOCKET);
   return HostConnection.connect(path, { ...PEOPLE_CLIENT, version }, version).catch((error: HostError) => {
     if (nobodyAnswers(error)) return null;
     throw error;

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { JobError } from '../errors.js';
 import type { JobWire, KillResult } from '../host/schema.js';
 import { HostError } from '../socket/client.js';
-import { resolveSocketDir, SocketDirError } from '../socket/dir.js';
+import { SocketDirError } from '../socket/dir.js';
 import { liveHosts, PERSON_SESSION, resolveJob, type LiveHost } from '../socket/hosts.js';
 import { parseArgs, UsageError } from '../util/args.js';
 import { endedHow } from '../util/process.js';
@@ -44,7 +44,7 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     if (command === 'run') return await (await import('./daemon.js')).runRunCommand(args, version);
     const request = loadConfig([], process.env);
     if (request.kind !== 'serve') return 0;
-    const dir = resolveSocketDir(request.config.socketDir, process.env);
+    const dir = request.config.socketDir;
     if (command === 'web') return await web(args, dir, version);
     hosts = await liveHosts(dir, version, warn);
     return await run(command, args, hosts, request.config.detachKey);

@@ -22,9 +22,9 @@ export interface FrontOptions {
   dir: string;
   /** The MCP client's name (known once it initialized). */
   client: () => ClientIdentity;
-  /** `node <entry> daemon serve …`, and the environment it starts with. */
+  /** `node <entry> daemon serve …`, and the environment it starts with (see config's daemonArgs, daemonEnv). */
   spawnArgs: string[];
-  spawnEnv?: NodeJS.ProcessEnv;
+  spawnEnv: NodeJS.ProcessEnv;
   warn: (message: string) => void;
 }
 
@@ -64,7 +64,7 @@ export class DaemonFront extends RemoteHost {
       client: this.options.client(),
       hello: { role: 'front', cwd: config.workingDir, env: { ...config.baseEnv }, session_id: this.sessionId, max_wait_ms: config.maxWaitMs },
       spawnArgs,
-      spawnEnv: this.options.spawnEnv ?? process.env,
+      spawnEnv: this.options.spawnEnv,
     }).catch((error: Error) => {
       throw error instanceof HostError ? frontError(error, version) : new JobError(`The shared daemon is not reachable: ${error.message}`);
     });

@@ -6,7 +6,7 @@ import { settingName, type Config } from '../config.js';
 import { describeHost } from '../host/info.js';
 import { JobHost } from '../host/job-host.js';
 import { JobManager } from '../jobs/manager.js';
-import { DAEMON_SOCKET, ensureSocketDir, resolveSocketDir } from '../socket/dir.js';
+import { DAEMON_SOCKET, ensureSocketDir } from '../socket/dir.js';
 import { DAEMON_SETTINGS, HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
 import { holdDaemonLock } from '../socket/lock.js';
 import { ControlServer, type Handler } from '../socket/server.js';
@@ -18,7 +18,7 @@ const IDLE_CHECK_MS = 500;
 
 
 export async function serveDaemon(config: Config, version: string): Promise<void> {
-  const dir = resolveSocketDir(config.socketDir, process.env);
+  const dir = config.socketDir;
   ensureSocketDir(dir);
   await holdDaemonLock(dir); // before anything else: a second daemon refuses here
   const log = new BoundedLog(join(dir, DAEMON_LOG));

@@ -2,19 +2,13 @@
 // owned by the user), as tmux keeps its own; a dir anyone else could write to is refused,
 // since whoever can connect can run commands as this user.
 import { chmodSync, lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export const DAEMON_SOCKET = 'daemon.sock';
 
 export class SocketDirError extends Error {}
 
-/** $PTYJOBS_SOCKET_DIR, else $XDG_RUNTIME_DIR/ptyjobs, else ${TMPDIR:-/tmp}/ptyjobs-<uid>. */
-export function resolveSocketDir(configured: string | null, env: NodeJS.ProcessEnv): string {
-  if (configured) return configured;
-  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'ptyjobs');
-  return join(env.TMPDIR || tmpdir(), `ptyjobs-${userInfo().uid}`);
-}
 
 /** Creates the dir (0700) if needed, and refuses one that is not private to this user. */
 export function ensureSocketDir(dir: string): void {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig, parseSize } from '../../src/config.js';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { daemonArgs, daemonEnv, helpText, loadConfig, parseSize, VARIABLES_KEPT_FROM_JOBS } from '../../src/config.js';
 
 const serve = (argv: string[], env: Record<string, string> = {}) => {
   const request = loadConfig(argv, { SHELL: '/bin/bash', ...env });
@@ -92,4 +94,43 @@ test('an invalid value names the setting', () => {
 test('--help and --version are requests of their own', () => {
   assert.equal(loadConfig(['--help'], {}).kind, 'help');
   assert.equal(loadConfig(['--version'], {}).kind, 'version');
+});
+
+test('a job timeout that is no number says what is accepted', () => {
+  assert.throws(() => serve([], { PTYJOBS_JOB_TIMEOUT_S: 'forever' }), /PTYJOBS_JOB_TIMEOUT_S="forever": use a number of seconds above 0, or none, unlimited or 0 for no timeout/);
+  assert.throws(() => serve(['--max-jobs', 'ten']), /--max-jobs="ten": must be a whole number from 1 to 10000/);
+  assert.throws(() => serve([], { PTYJOBS_SOCKET: 'yes' }), /PTYJOBS_SOCKET="yes": use one of on, off/);
+});
+
+test('the socket dir is resolved once, to a full path, by the rule of socket/dir.ts', () => {
+  assert.equal(serve([], { PTYJOBS_SOCKET_DIR: 'rel/dir', XDG_RUNTIME_DIR: '/run/user/7' }).socketDir, resolve('rel/dir'));
+  assert.equal(serve([], { XDG_RUNTIME_DIR: '/run/user/7' }).socketDir, '/run/user/7/ptyjobs');
+  assert.equal(serve([], { TMPDIR: '/var/tmp' }).socketDir, `/var/tmp/ptyjobs-${userInfo().uid}`);
+  assert.equal(serve([]).socketDir, join(tmpdir(), `ptyjobs-${userInfo().uid}`));
+  assert.equal(serve(['--socket-dir', '/srv/s']).socketDir, '/srv/s');
+});
+
+test('jobs and the daemon get no HTTP token, address or remote switch; other variables stay', () => {
+  const env = { PTYJOBS_HTTP_TOKEN: 'secret', PTYJOBS_HTTP: '8765', PTYJOBS_HTTP_ALLOW_REMOTE: '1', PTYJOBS_MAX_JOBS: '4', HOME: '/home/x' };
+  const config = serve([], env);
+  assert.equal(config.httpToken, 'secret');
+  assert.deepEqual(config.http, { host: '127.0.0.1', port: 8765 });
+  for (const name of VARIABLES_KEPT_FROM_JOBS) {
+    assert.equal(name in config.baseEnv, false, name);
+    assert.equal(name in daemonEnv(config), false, name);
+  }
+  assert.equal(config.baseEnv.PTYJOBS_MAX_JOBS, '4');
+  assert.equal(daemonEnv(config).HOME, '/home/x');
+});
+
+test('the daemon\'s arguments come from the settings: host-level flags, the socket dir, never an HTTP flag, its value or a token', () => {
+  const config = serve(['--shared', '--http', '18770', '--http-token', 'T0KEN', '--max-jobs', '7', '--kill-grace-ms=500', '--cols', '80', '--socket-dir', '/srv/s'], { PTYJOBS_SCROLLBACK: '50' });
+  assert.deepEqual(daemonArgs(config, '/p/ptyjobs.mjs'), ['/p/ptyjobs.mjs', 'daemon', 'serve', '--socket-dir', '/srv/s', '--max-jobs', '7', '--kill-grace-ms', '500']);
+  // The daemon reads them back as the front had them.
+  const daemon = serve(daemonArgs(config, '').slice(3), { PTYJOBS_SCROLLBACK: '50' });
+  for (const key of ['maxJobs', 'killGraceMs', 'scrollback', 'socketDir'] as const) assert.equal(daemon[key], config[key], key);
+});
+
+test('--help names the token file as it is written', () => {
+  assert.match(helpText('0'), /http-token-PORT in the socket dir/);
 });
