@@ -58,9 +58,13 @@ test('ls lists the jobs of every server; a dead server\'s socket is removed; uns
     const unsafe = privateSocketDir();
     spoil(unsafe);
     const server = await serverProcess(unsafe, 'unsafe');
-    await waitUntil(() => server.stderr().includes('no control socket'), 'the refusal');
-    assert.match(server.stderr(), /unsafe (permissions on|socket dir)/);
-    await server.client.close();
+    try {
+      await server.client.listTools(); // the server proper (and its socket) loads once the client has listed the tools
+      await waitUntil(() => server.stderr().includes('no control socket'), 'the refusal');
+      assert.match(server.stderr(), /unsafe (permissions on|socket dir)/);
+    } finally {
+      await server.client.close(); // a server left running would keep this test file from ending
+    }
   }
 });
 
