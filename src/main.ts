@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, forgetVariablesKeptFromJobs, helpText, loadConfig, type Config } from './config.js';
 import { packageRoot } from './package-root.js';
-import { manageLifecycle } from './process/lifecycle.js';
+import { manageLifecycle, type Lifecycle } from './process/lifecycle.js';
 import { describeError, log } from './process/log.js';
 import { readAnswers, StdioFront } from './process/stdio-front.js';
 
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 }
 
 /** Loads and connects the server proper behind the stdio front. */
-async function serveStdio(config: Config, version: string, front: StdioFront, lifecycle: ReturnType<typeof manageLifecycle>): Promise<void> {
+async function serveStdio(config: Config, version: string, front: StdioFront, lifecycle: Lifecycle): Promise<void> {
   try {
     const { serve, serveFront } = await import('./serve.js');
     await (config.shared ? serveFront : serve)(config, version, front, lifecycle);
