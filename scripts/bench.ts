@@ -1,7 +1,7 @@
 // ptyjobs benchmark: each figure measured side by side with its reference in one run,
 // alternating, several rounds; prints a table and writes bench-results/latest.json.
 // Usage: npm run bench [-- --quick] [-- --only=throughput,latency,memory,startup,people,shared,web]
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -227,20 +227,11 @@ async function memory() {
 
 // ---- start-up --------------------------------------------------------------------------------
 
+/** Start-up as ratios to bare node in the same run (scripts/startup-bench.mjs; targets in issue 21). */
 async function startup() {
-  const server: number[] = [];
-  const bare: number[] = [];
-  for (let round = 0; round < (QUICK ? 3 : 7); round++) {
-    let started = now();
-    await new Promise((resolve) => spawn(process.execPath, ['-e', '0']).on('exit', resolve));
-    bare.push(now() - started);
-    started = now();
-    const { client } = await mcpClient();
-    await client.listTools();
-    server.push(now() - started);
-    await client.close();
-  }
-  const result = { server_to_tools_list_ms: +median(server).toFixed(1), bare_node_ms: +median(bare).toFixed(1) };
+  const output = execFileSync(process.execPath, [join(ROOT, 'scripts', 'startup-bench.mjs'), `--runs=${QUICK ? 3 : 9}`, '--json'], { encoding: 'utf8' });
+  const rows = JSON.parse(output) as { name: string; median_ms: number; ratio_to_bare_node: number }[];
+  const result = Object.fromEntries(rows.map((row) => [row.name.replace(/^this: /, ''), { ms: row.median_ms, ratio: row.ratio_to_bare_node }]));
   console.error(`startup: ${JSON.stringify(result)}`);
   return result;
 }

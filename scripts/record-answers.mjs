@@ -14,15 +14,17 @@ const RECORD_TIMEOUT_MS = 30_000;
 /** A version no SDK knows: the server answers with the one it offers by default. */
 const UNKNOWN_PROTOCOL = 'ptyjobs-record';
 
-/** The server's replies to `requests`, by id. */
-export function askServer(requests, env = {}) {
+/** The server's replies to `requests`, by id, and its stderr. */
+function askServer(requests) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'dist', 'ptyjobs.mjs')], {
       cwd: root,
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SHELL: '/bin/sh', PTYJOBS_SOCKET: 'off', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, SHELL: '/bin/sh', PTYJOBS_SOCKET: 'off' },
     });
-    const timer = setTimeout(() => { child.kill(); reject(new Error('the built server did not answer')); }, RECORD_TIMEOUT_MS);
+    let stderr = ''; // shown only if the recording fails
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`the built server did not answer: ${stderr}`)); }, RECORD_TIMEOUT_MS);
     const replies = new Map();
     let pending = '';
     child.stdout.on('data', (chunk) => {
@@ -35,17 +37,17 @@ export function askServer(requests, env = {}) {
       }
       if (requests.every((request) => request.id === undefined || replies.has(request.id))) child.stdin.end();
     });
-    child.on('exit', () => { clearTimeout(timer); resolve(replies); });
+    child.on('exit', () => { clearTimeout(timer); resolve({ replies, stderr }); });
     for (const request of requests) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...request })}\n`);
   });
 }
 
-export const INITIALIZE = (protocolVersion) => ({ id: 1, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'record', version: '0' } } });
+const INITIALIZE = (protocolVersion) => ({ id: 1, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'record', version: '0' } } });
 
 export async function recordAnswers() {
-  const replies = await askServer([INITIALIZE(UNKNOWN_PROTOCOL), { method: 'notifications/initialized' }, { id: 2, method: 'tools/list' }]);
+  const { replies, stderr } = await askServer([INITIALIZE(UNKNOWN_PROTOCOL), { method: 'notifications/initialized' }, { id: 2, method: 'tools/list' }]);
   const [initialize, toolsList] = [replies.get(1), replies.get(2)];
-  if (!initialize?.result || !toolsList?.result) throw new Error(`the built server answered ${JSON.stringify([initialize, toolsList])}`);
+  if (!initialize?.result || !toolsList?.result) throw new Error(`the built server answered ${JSON.stringify([initialize, toolsList])}: ${stderr}`);
   const offered = initialize.result.protocolVersion;
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const { protocolVersion: _, ...rest } = initialize.result;

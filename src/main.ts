@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, forgetVariablesKeptFromJobs, helpText, loadConfig, type Config } from './config.js';
 import { packageRoot } from './package-root.js';
-import { manageLifecycle } from './process/lifecycle.js';
+import { manageLifecycle, type Lifecycle } from './process/lifecycle.js';
 import { describeError, log } from './process/log.js';
 import { readAnswers, StdioFront } from './process/stdio-front.js';
+import { ensureSocketDir } from './socket/dir.js';
 
 function packageVersion(root: string): string {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -40,16 +41,36 @@ async function main(): Promise<void> {
   }
   if (request.kind === 'help') return void console.log(helpText(version));
   if (request.kind === 'version') return void console.log(version);
-  const { config, warnings } = request;
   forgetVariablesKeptFromJobs(process.env); // read into config; nothing this process starts needs them
-  for (const warning of warnings) log(warning);
+  for (const warning of request.warnings) log(warning);
+  const config = withSafeSocketDir(request.config);
   const lifecycle = manageLifecycle({ stdio: !config.http, killGraceMs: config.killGraceMs });
   if (config.http) return (await import('./serve.js')).serveOverHttp(config, version, lifecycle);
   const front = new StdioFront(await readAnswers(root, version), () => void serveStdio(config, version, front, lifecycle));
 }
 
+/**
+ * The socket dir is checked at once, not when the server proper loads: an embedded host runs
+ * without a control socket in a dir that is not private (and says so now); a front of the
+ * shared daemon cannot run at all.
+ */
+function withSafeSocketDir(config: Config): Config {
+  if (!config.socket && !config.shared) return config;
+  try {
+    ensureSocketDir(config.socketDir);
+    return config;
+  } catch (error) {
+    if (config.shared) {
+      log(`ptyjobs: ${(error as Error).message}`);
+      process.exit(2);
+    }
+    log(`ptyjobs: no control socket (ptyjobs ls and attach will not see these jobs): ${(error as Error).message}`);
+    return Object.freeze({ ...config, socket: false });
+  }
+}
+
 /** Loads and connects the server proper behind the stdio front. */
-async function serveStdio(config: Config, version: string, front: StdioFront, lifecycle: ReturnType<typeof manageLifecycle>): Promise<void> {
+async function serveStdio(config: Config, version: string, front: StdioFront, lifecycle: Lifecycle): Promise<void> {
   try {
     const { serve, serveFront } = await import('./serve.js');
     await (config.shared ? serveFront : serve)(config, version, front, lifecycle);

@@ -34,6 +34,9 @@ export async function readAnswers(root: string, version: string): Promise<Record
   }
 }
 
+/** From the tools/list answer to loading the server proper, unless a request asks for it first. */
+const LOAD_AFTER_LIST_MS = 20;
+
 type Message = JSONRPCMessage & { id?: string | number; method?: string; params?: Record<string, unknown>; result?: unknown };
 
 export class StdioFront {
@@ -94,8 +97,10 @@ export class StdioFront {
     }
     if (answers && this.initialize && message.method === 'tools/list' && message.id !== undefined && !message.params?.cursor) {
       void this.send({ jsonrpc: '2.0', id: message.id, result: answers.toolsList });
-      // Clients list the tools, then call them: load the server now, after this answer is out.
-      setImmediate(() => this.loadServer());
+      // Clients list the tools, then call them: load the server soon. Not at once: loading blocks
+      // for tens of ms, and a client that only checks the list and leaves should not wait for it;
+      // a call that comes sooner starts the load itself.
+      setTimeout(() => this.loadServer(), LOAD_AFTER_LIST_MS);
       return;
     }
     this.queued.push(message);
