@@ -9,6 +9,7 @@ import type { JobsSettings } from './jobs/manager.js';
 import { parseAllowedCommands } from './jobs/policy.js';
 import { encodeKey } from './terminal/keys.js';
 import { MAX_TERMINAL_CELLS } from './terminal/limits.js';
+import { parseArgs } from './util/args.js';
 
 export interface Config extends JobsSettings {
   /** Waits longer than this return `timeout`, below the request timeout of common clients. */
@@ -306,23 +307,30 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
+/** Switches that take no value, and the value each stands for. */
+const SWITCHES: Record<string, [string, string]> = {
+  '--help': ['--help', ''],
+  '-h': ['--help', ''],
+  '--version': ['--version', ''],
+  '-v': ['--version', ''],
+  '--shared': ['--shared', '1'],
+  '--http-allow-remote': ['--http-allow-remote', '1'],
+};
+
 function parseFlags(argv: readonly string[]): Map<string, string> {
-  const known = new Set(Object.values(SETTINGS).map((spec: SettingSpec) => spec.flag));
+  const valued = (Object.values(SETTINGS) as SettingSpec[]).map((spec) => spec.flag).filter((flag) => !(flag in SWITCHES));
+  let parsed;
+  try {
+    parsed = parseArgs(argv, { valued, switches: Object.keys(SWITCHES) }, 'Run ptyjobs --help to see the settings and commands.');
+  } catch (error) {
+    throw new ConfigError((error as Error).message.replace(/^./, (first) => first.toUpperCase()));
+  }
+  const stray = parsed.positional[0] ?? (parsed.rest ? '--' : undefined);
+  if (stray !== undefined) throw new ConfigError(`Unknown command ${stray}; the commands are ls, attach, watch, tail, kill, web, run and daemon. Run ptyjobs --help to see them.`);
   const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') flags.set('--help', '');
-    else if (arg === '--version' || arg === '-v') flags.set('--version', '');
-    else if (arg === '--shared') flags.set('--shared', '1'); // switches: no value needed
-    else if (arg === '--http-allow-remote') flags.set('--http-allow-remote', '1');
-    else {
-      const eq = arg.indexOf('=');
-      const name = eq > 0 ? arg.slice(0, eq) : arg;
-      if (!known.has(name)) throw new ConfigError(`Unknown option ${arg}; run with --help to see the settings.`);
-      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new ConfigError(`Option ${name} needs a value.`);
-      flags.set(name, value);
-    }
+  for (const [flag, value] of parsed.flags) {
+    const [name, switchValue] = SWITCHES[flag] ?? [flag, value];
+    flags.set(name, switchValue);
   }
   return flags;
 }

@@ -3,13 +3,13 @@
 // next call (its connection closed, or its pid is gone) and a new one is started; that call's
 // result says the earlier jobs ended. The front's own policy and defaults go with its calls.
 import { randomBytes } from 'node:crypto';
-import { settingName, type Config } from '../config.js';
+import { HOST_SETTINGS, settingName, type Config } from '../config.js';
 import { JobError } from '../errors.js';
 import type { ExecuteArgs, WaitHooks } from '../host/api.js';
 import type { RunResult } from '../host/schema.js';
 import type { ClientIdentity, Session } from '../host/session.js';
 import { refuseDisallowed } from '../jobs/policy.js';
-import { DAEMON_SETTINGS, HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
+import { HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { HostError, type HostConnection } from '../socket/client.js';
 import { RemoteHost, type Connected } from '../socket/remote-host.js';
@@ -81,7 +81,7 @@ export class DaemonFront extends RemoteHost {
   /** Host settings are the daemon's: a front started with other values says so, once. */
   private compareSettings(status: DaemonStatus): void {
     const { config } = this.options;
-    const differing = DAEMON_SETTINGS.filter((key) => {
+    const differing = HOST_SETTINGS.filter((key) => {
       const name = settingName(key);
       return name in status.settings && JSON.stringify(status.settings[name]) !== JSON.stringify(config[key]);
     }).map((key) => `${settingName(key)}=${JSON.stringify(status.settings[settingName(key)])} (yours: ${JSON.stringify(config[key])})`);

@@ -2,12 +2,13 @@
 // any front. It ends on `ptyjobs daemon stop` or SIGTERM (every job ended, as at shutdown), and
 // by itself after PTYJOBS_DAEMON_IDLE_S with no running job and no connected client.
 import { join } from 'node:path';
-import { settingName, type Config } from '../config.js';
+import { HOST_SETTINGS, settingName, type Config } from '../config.js';
 import { describeHost } from '../host/info.js';
 import { JobHost } from '../host/job-host.js';
 import { JobManager } from '../jobs/manager.js';
 import { DAEMON_SOCKET, ensureSocketDir } from '../socket/dir.js';
-import { DAEMON_SETTINGS, HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
+import { manageLifecycle } from '../process/lifecycle.js';
+import { HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
 import { holdDaemonLock } from '../socket/lock.js';
 import { ControlServer, type Handler } from '../socket/server.js';
 import { BoundedLog, DAEMON_LOG } from './log.js';
@@ -15,32 +16,24 @@ import { BoundedLog, DAEMON_LOG } from './log.js';
 /** How often idleness is checked. */
 const IDLE_CHECK_MS = 500;
 
-
-
 export async function serveDaemon(config: Config, version: string): Promise<void> {
   const dir = config.socketDir;
   ensureSocketDir(dir);
   await holdDaemonLock(dir); // before anything else: a second daemon refuses here
   const log = new BoundedLog(join(dir, DAEMON_LOG));
   const say = (message: string) => log.write(message);
-  process.on('uncaughtException', (error) => say(`internal error: ${error.stack ?? error}`));
-  process.on('unhandledRejection', (error) => say(`internal error: ${String(error)}`));
+  const lifecycle = manageLifecycle({ stdio: false, killGraceMs: config.killGraceMs, log: say });
 
   const manager = new JobManager(config, say);
   const host = new JobHost(manager, config);
   const info = describeHost('daemon', version, () => null);
   const startedAt = Date.now();
-  let stopping: Promise<void> | null = null;
-  const stop = (why: string) => {
-    stopping ??= (async () => {
-      say(`${why}: ending ${manager.runningCount()} running jobs`);
-      await control.close();
-      await manager.closeAll();
-      say('stopped');
-      process.exit(0);
-    })();
-    return stopping;
-  };
+  lifecycle.onStop(async (why) => {
+    say(`${why}: ending ${manager.runningCount()} running jobs`);
+    await control.close();
+    await manager.closeAll();
+    say('stopped');
+  });
   const status = (): DaemonStatus => ({
     pid: process.pid,
     version,
@@ -50,7 +43,7 @@ export async function serveDaemon(config: Config, version: string): Promise<void
     running: manager.runningCount(),
     clients: control.clientCount,
     log: log.path,
-    settings: Object.fromEntries(DAEMON_SETTINGS.map((key) => [settingName(key), config[key]])),
+    settings: Object.fromEntries(HOST_SETTINGS.map((key) => [settingName(key), config[key]])),
   });
   const methods = new Map<string, Handler>([
     [HOST_METHODS.daemonStatus, async () => status()],
@@ -58,20 +51,19 @@ export async function serveDaemon(config: Config, version: string): Promise<void
     [
       HOST_METHODS.daemonStop,
       async () => {
-        setImmediate(() => void stop('daemon stop'));
+        setImmediate(() => void lifecycle.stop('daemon stop'));
         return { stopping: true, pid: process.pid };
       },
     ],
   ]);
   const control = new ControlServer(host, { path: join(dir, DAEMON_SOCKET), info, methods });
   await control.start();
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
   say(`ptyjobs ${version} daemon ${process.pid} listening on ${control.path}`);
 
   let idleSince = Date.now();
   setInterval(() => {
     if (manager.runningCount() > 0 || control.clientCount > 0) idleSince = Date.now();
-    else if (Date.now() - idleSince >= config.daemonIdleS * 1000) void stop(`idle for ${config.daemonIdleS}s`);
+    else if (Date.now() - idleSince >= config.daemonIdleS * 1000) void lifecycle.stop(`idle for ${config.daemonIdleS}s`);
   }, IDLE_CHECK_MS).unref();
   // The listening socket keeps the process alive until stop().
 }

@@ -99,9 +99,6 @@ export const METHOD_PARAMS: ReadonlyMap<string, z.ZodType> = new Map<string, z.Z
   [HOST_METHODS.daemonStop, z.strictObject({})],
 ]);
 
-/** Host-level settings: the daemon's own, taken from the front that started it. */
-export const DAEMON_SETTINGS = ['maxJobs', 'maxOutputBytes', 'retentionS', 'scrollback', 'killGraceMs', 'daemonIdleS', 'shell'] as const;
-
 /** What `daemon.status` answers. */
 export interface DaemonStatus {
   pid: number;

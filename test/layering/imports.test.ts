@@ -26,11 +26,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   web: ['socket', 'protocol', 'host', 'http', 'util', 'errors'],
   cli: ['socket', 'protocol', 'host', 'config', 'daemon', 'web', 'terminal', 'util', 'errors'],
   // The daemon is a host of its own and the client that starts it.
-  daemon: ['socket', 'protocol', 'host', 'jobs', 'config', 'util', 'errors'],
+  daemon: ['socket', 'protocol', 'host', 'jobs', 'config', 'process', 'util', 'errors'],
   // The process: picks a mode and wires it.
   process: ['util', 'errors'],
   serve: ['mcp', 'daemon', 'socket', 'protocol', 'host', 'jobs', 'config', 'http', 'process', 'util', 'errors'],
-  main: ['serve', 'cli', 'config', 'process', 'util', 'errors', 'package-root'],
+  main: ['serve', 'cli', 'config', 'process', 'socket', 'util', 'errors', 'package-root'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -89,6 +89,8 @@ test('an invalid value names the setting', () => {
   assert.throws(() => serve(['--cols', '1']), /--cols/);
   assert.throws(() => serve(['--bogus', '1']), /Unknown option --bogus/);
   assert.throws(() => serve(['--max-jobs']), /needs a value/);
+  assert.throws(() => serve(['frobnicate']), /Unknown command frobnicate; the commands are ls, attach/);
+  assert.equal(serve(['--max-jobs=7']).maxJobs, 7);
 });
 
 test('--help and --version are requests of their own', () => {
