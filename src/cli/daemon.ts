@@ -4,7 +4,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { daemonArgs, daemonEnv, loadConfig, type Config } from '../config.js';
 import { connectDaemon } from '../daemon/start.js';
-import { HOST_METHODS } from '../protocol/messages.js';
+import { HOST_METHODS } from '../protocol/methods.js';
 import { HostConnection, nobodyAnswers, type HostError } from '../socket/client.js';
 import { DAEMON_SOCKET, ensureSocketDir } from '../socket/dir.js';
 import { PEOPLE_CLIENT, PERSON_SESSION } from '../socket/hosts.js';

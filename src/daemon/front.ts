@@ -9,7 +9,7 @@ import type { ExecuteArgs, WaitHooks } from '../host/api.js';
 import type { RunResult } from '../host/schema.js';
 import type { ClientIdentity, Session } from '../host/session.js';
 import { refuseDisallowed } from '../jobs/policy.js';
-import { HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
+import { HOST_METHODS, type DaemonStatus } from '../protocol/methods.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { HostError, type HostConnection } from '../socket/client.js';
 import { RemoteHost, type Connected } from '../socket/remote-host.js';

@@ -8,7 +8,7 @@ import { JobHost } from '../host/job-host.js';
 import { JobManager } from '../jobs/manager.js';
 import { DAEMON_SOCKET, ensureSocketDir } from '../socket/dir.js';
 import { manageLifecycle } from '../process/lifecycle.js';
-import { HOST_METHODS, type DaemonStatus } from '../protocol/messages.js';
+import { HOST_METHODS, type DaemonStatus } from '../protocol/methods.js';
 import { holdDaemonLock } from '../socket/lock.js';
 import { ControlServer, type Handler } from '../socket/server.js';
 import { BoundedLog, DAEMON_LOG } from './log.js';

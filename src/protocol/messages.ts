@@ -1,13 +1,12 @@
 // Every message of the control-socket protocol, both ways, as a schema; the methods a host
-// serves in one table. NDJSON over a unix socket (framing.ts): a hello each way, then requests
+// serves in one table (their names and results: methods.ts, which clients load without zod). NDJSON over a unix socket (framing.ts): a hello each way, then requests
 // (with ids) answered by a result or an error, progress while a long request runs, and stream
 // frames for attach. The table's request params are the MCP tools' input schemas; results are
 // what the tools send as structured content.
 import { z } from 'zod';
-import type { HostInfo } from '../host/info.js';
 import { attachSchema, requestSchemas } from '../host/requests.js';
-import type { JobsResult, KillResult, ListResult, OutputResult, ResizeResult, RunResult, StatusResult, TailResult } from '../host/schema.js';
 import { MAX_TERMINAL_CELLS } from '../terminal/limits.js';
+import { HOST_METHODS } from './methods.js';
 
 const size = z.number().int().min(2).max(MAX_TERMINAL_CELLS);
 
@@ -77,18 +76,6 @@ export const hostMessageSchema = z.union([
 export type HostMessage = z.infer<typeof hostMessageSchema>;
 
 
-/** Methods of the host itself and of the shared daemon, named apart from the tools'. */
-export const HOST_METHODS = {
-  /** The host's description (as in the hello). */
-  info: 'host.info',
-  /** Every job, whole: ls --json, the web page. */
-  jobs: 'host.jobs',
-  /** A stream: attach or watch a job's terminal. */
-  attach: 'attach',
-  daemonStatus: 'daemon.status',
-  daemonStop: 'daemon.stop',
-} as const;
-
 /** The params schema of every method a host serves; an unknown name gets unknown_method. */
 export const METHOD_PARAMS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
   ...Object.entries(requestSchemas),
@@ -98,35 +85,3 @@ export const METHOD_PARAMS: ReadonlyMap<string, z.ZodType> = new Map<string, z.Z
   [HOST_METHODS.daemonStatus, z.strictObject({})],
   [HOST_METHODS.daemonStop, z.strictObject({})],
 ]);
-
-/** What `daemon.status` answers. */
-export interface DaemonStatus {
-  pid: number;
-  version: string;
-  started_at: string;
-  uptime_s: number;
-  jobs: number;
-  running: number;
-  clients: number;
-  log: string;
-  /** Host-level settings by their own variable names (PTYJOBS_MAX_JOBS, …), whatever their source. */
-  settings: Record<string, unknown>;
-}
-
-/** What each request method answers (attach answers `{ job }`, then streams). */
-export interface MethodResults {
-  execute: RunResult;
-  list: ListResult;
-  status: StatusResult;
-  tail: TailResult;
-  output: OutputResult;
-  interact: RunResult;
-  wait: RunResult;
-  kill: KillResult;
-  resize: ResizeResult;
-  'host.info': HostInfo;
-  'host.jobs': JobsResult;
-  'daemon.status': DaemonStatus;
-  'daemon.stop': { stopping: true; pid: number };
-}
-export type MethodName = keyof MethodResults;

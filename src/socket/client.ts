@@ -7,7 +7,8 @@ import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import type { HostInfo } from '../host/info.js';
 import { encodeFrame, FrameReader } from '../protocol/framing.js';
-import type { ClientHello, HostMessage, MethodName, MethodResults } from '../protocol/messages.js';
+import type { ClientHello, HostMessage } from '../protocol/messages.js';
+import type { MethodName, MethodResults } from '../protocol/methods.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { checkSocketDir } from './dir.js';
 

@@ -6,7 +6,7 @@ import { JobError, type JobErrorCode } from '../errors.js';
 import type { AttachArgs, ExecuteArgs, HostApi, InteractArgs, ListFilter, Viewer, ViewerSink, WaitArgs, WaitHooks } from '../host/api.js';
 import type { JobsResult, JobWire, KillResult, ListResult, OutputResult, ResizeResult, RunResult, StatusResult, TailResult } from '../host/schema.js';
 import type { Session } from '../host/session.js';
-import { HOST_METHODS, type MethodName, type MethodResults } from '../protocol/messages.js';
+import { HOST_METHODS, type MethodName, type MethodResults } from '../protocol/methods.js';
 import { HostError, type HostConnection } from './client.js';
 
 /** Requests that change nothing: safe to send again after the host went away under them. */
