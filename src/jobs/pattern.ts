@@ -43,6 +43,8 @@ export async function compilePattern(source: string): Promise<Pattern> {
     throw new JobError(`The pattern is ${source.length} characters; at most ${PATTERN_MAX_CHARS} are allowed. Wait for a shorter, distinctive part of the text.`);
   }
   refuseBacktrackingOnly(source);
+  const literal = literalOf(source);
+  if (literal !== null) return literalPattern(source, literal);
   const { RE2JS } = await (engine ??= import('re2js'));
   // translateRegExp turns JavaScript spellings into RE2's: (?<n>…) → (?P<n>…), \uXXXX → \x{XXXX}, \cJ, [^].
   const translated = RE2JS.translateRegExp(source);
@@ -57,6 +59,39 @@ export async function compilePattern(source: string): Promise<Pattern> {
     throw new JobError(`The pattern compiles to ${steps} steps; at most ${PROGRAM_MAX_STEPS} are allowed, so that matching stays fast. Lower its repetition counts (.{0,1000} → .*) or wait for a shorter part of the text.`);
   }
   return new Re2Pattern(source, (variant) => RE2JS.compile(variant, RE2JS.MULTILINE), translated, compiled, steps);
+}
+
+/** Characters with a meaning in a regex; any other, or one of these escaped, stands for itself. */
+const REGEX_SYNTAX = new Set('\\^$.|?*+()[]{}'.split(''));
+
+/**
+ * The text a pattern matches when it is a plain string (`ready`, `BUILD-OK`, `k3z\]`): no regex
+ * syntax, only punctuation escaped. Null for anything else.
+ */
+function literalOf(source: string): string | null {
+  let text = '';
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i];
+    if (char === '\\') {
+      const next = source[++i];
+      // \d, \n, \u… and the like mean more than themselves.
+      if (next === undefined || /[\p{L}\p{N}]/u.test(next)) return null;
+      text += next;
+    } else if (REGEX_SYNTAX.has(char)) return null;
+    else text += char;
+  }
+  return text;
+}
+
+/** A plain-string pattern: found with indexOf, no engine, linear by construction. */
+function literalPattern(source: string, literal: string): Pattern {
+  return {
+    source,
+    exec: (text) => {
+      const index = text.indexOf(literal);
+      return index < 0 ? null : { index, text: literal };
+    },
+  };
 }
 
 /** Says what is wrong in the terms the agent wrote in: V8's message where JavaScript rejects it too. */

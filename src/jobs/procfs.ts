@@ -78,6 +78,36 @@ export function readProcessTable(): ProcessInfo[] {
   return table;
 }
 
+/**
+ * A process and everything below it, found through each thread's children list (a few reads for
+ * a job, where the whole table is hundreds); null where the kernel keeps no such list.
+ */
+function descendantsOf(pid: number): ProcessInfo[] | null {
+  const found: ProcessInfo[] = [];
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    const info = readProcess(next);
+    if (!info) continue; // gone meanwhile
+    found.push(info);
+    let threads: string[];
+    try {
+      threads = readdirSync(`/proc/${next}/task`);
+    } catch {
+      continue;
+    }
+    for (const thread of threads) {
+      const children = readText(`/proc/${next}/task/${thread}/children`);
+      if (children === null) {
+        if (readProcess(next) === null) break; // it exited while we looked
+        return null; // no children lists on this kernel (CONFIG_PROC_CHILDREN)
+      }
+      for (const child of children.split(' ')) if (child.trim()) pending.push(Number(child));
+    }
+  }
+  return found;
+}
+
 /** One reading of the process table; each process's environment is read when first asked for. */
 class ProcessSnapshot {
   readonly takenAt = performance.now();
@@ -268,7 +298,9 @@ export function readForeground(leaderPid: number): Foreground {
   const leader = readProcess(leaderPid);
   const ttyPath = readLink(`/proc/${leaderPid}/fd/0`);
   if (!leader || !ttyPath || leader.tpgid <= 0) return { state: 'unknown', readers: [] };
-  const foreground = readProcessTable().filter((p) => p.pgrp === leader.tpgid && p.pid !== leaderPid && p.state !== 'Z');
+  // The foreground group is the job's: its processes are the leader's descendants (the shim is their subreaper).
+  const candidates = descendantsOf(leaderPid) ?? readProcessTable();
+  const foreground = candidates.filter((p) => p.pgrp === leader.tpgid && p.pid !== leaderPid && p.state !== 'Z');
   if (foreground.length === 0 || foreground.some((p) => p.state === 'R' || p.state === 'D')) return { state: 'busy', readers: [] };
   const waits = foreground.map((p) => terminalWait(p.pid, ttyPath));
   const readers = foreground.filter((_, i) => waits[i] === 'waiting').map((p) => p.pid);

@@ -114,3 +114,11 @@ test('a pathological pattern over a big text is cut off by the time budget inste
   assert.equal(pattern.exec(text), null);
   assert.ok(performance.now() - started < 5000, `${performance.now() - started} ms`);
 });
+
+test('a plain-string pattern is found without the regex engine, as RegExp finds it', async () => {
+  for (const [source, text] of [['ready', 'server ready\n'], ['k3z\\]', '[k3z]'], ['BUILD-OK', 'x\nBUILD-OK\n'], ['a\\.b', 'axb a.b'], ['no such', 'text']] as const) {
+    const match = (await compilePattern(source)).exec(text);
+    const expected = new RegExp(source, 'm').exec(text);
+    assert.deepEqual(match && [match.index, match.text], expected && [expected.index, expected[0]], source);
+  }
+});
