@@ -10,6 +10,7 @@ import { parseAllowedCommands } from './jobs/policy.js';
 import { encodeKey } from './terminal/keys.js';
 import { MAX_TERMINAL_CELLS } from './terminal/limits.js';
 import { parseArgs } from './util/args.js';
+import { closestName } from './util/closest.js';
 
 export interface Config extends JobsSettings {
   /** Waits longer than this return `timeout`, below the request timeout of common clients. */
@@ -285,27 +286,13 @@ function misspelledVariables(env: NodeJS.ProcessEnv): string[] {
   return Object.keys(env)
     .filter((name) => name.startsWith('PTYJOBS_') && !known.includes(name) && !extra.includes(name))
     .map((name) => {
-      const closest = [...known, ...extra].reduce((best, candidate) => (editDistance(name, candidate) < editDistance(name, best) ? candidate : best));
-      return `ptyjobs: ignoring unknown setting ${name}; did you mean ${closest}?`;
+      const closest = closestName(name, [...known, ...extra]);
+      return `ptyjobs: ignoring unknown setting ${name}${closest ? `; did you mean ${closest}?` : ''}`;
     });
 }
 
 /** Variables ptyjobs reads that are not settings of the job host. */
 const EXTRA_VARIABLES = ['PTYJOBS_JOB'];
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
-}
 
 /** Switches that take no value, and the value each stands for. */
 const SWITCHES: Record<string, [string, string]> = {

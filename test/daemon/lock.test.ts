@@ -15,23 +15,12 @@ import { JobManager } from '../../src/jobs/manager.js';
 import { tryDaemonLock } from '../../src/socket/lock.js';
 import { ControlServer } from '../../src/socket/server.js';
 import { processesMatching } from '../helpers/processes.js';
-import { CLI, privateSocketDir, runCli } from '../helpers/socket.js';
+import { CLI, daemons, privateSocketDir, runCli } from '../helpers/socket.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /** Above Linux's pid_max (4194304): never a live process. */
 const DEAD_PID = 99_999_999;
 const HELD = /Another ptyjobs daemon is running or starting in .* \(it holds .*daemon\.lock\)/;
-
-/** Daemon processes of this socket dir (each runs in it). */
-function daemons(dir: string): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('daemon\0serve') && readlinkSync(`/proc/${pid}/cwd`) === dir;
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
 
 /** Processes with an open descriptor on `path`. */
 function holders(path: string): number[] {

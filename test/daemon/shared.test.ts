@@ -1,7 +1,7 @@
 // The shared daemon: jobs that outlive their front, one daemon however many fronts start at
 // once, each front its own cursors and its own environment, never wedged.
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import { freePort, isListening } from '../helpers/lsp.js';
 import { call, textOf } from '../helpers/mcp.js';
 import { tempDir } from '../helpers/paths.js';
 import { processesMatching } from '../helpers/processes.js';
-import { CLI, privateSocketDir, runCli } from '../helpers/socket.js';
+import { CLI, daemons, privateSocketDir, runCli } from '../helpers/socket.js';
 import { waitUntil } from '../helpers/wait.js';
 import { INPUT } from '../helpers/host.js';
 
@@ -49,17 +49,6 @@ async function front(dir: string, name: string, env: Record<string, string> = {}
   };
   openFronts.add(opened);
   return opened;
-}
-
-/** Daemon processes of this socket dir (each runs in it). */
-function daemons(dir: string): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('daemon\0serve') && readlinkSync(`/proc/${pid}/cwd`) === dir;
-    } catch {
-      return false;
-    }
-  }).map(Number);
 }
 
 async function stopDaemon(dir: string): Promise<void> {

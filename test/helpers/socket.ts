@@ -1,6 +1,7 @@
 // Job hosts with a control socket in a private temp dir, the CLI run as a process, and a
 // --shared front of its own daemon.
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -77,4 +78,15 @@ export async function connectFront(env: Record<string, string> = {}): Promise<{ 
       await runCli(dir, ['daemon', 'stop']);
     },
   };
+}
+
+/** Daemon processes of this socket dir (each runs in it). */
+export function daemons(dir: string): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('daemon\0serve') && readlinkSync(`/proc/${pid}/cwd`) === dir;
+    } catch {
+      return false;
+    }
+  }).map(Number);
 }
