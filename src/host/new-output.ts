@@ -38,7 +38,7 @@ interface Piece {
  * The marker of bytes left out: which `output` call reads them, `max_bytes` being the range's
  * text (one call when the range fits the ceiling).
  */
-export function omittedMarker(log: OutputLog, from: number, to: number, inputAt?: number): string {
+function omittedMarker(log: OutputLog, from: number, to: number, inputAt?: number): string {
   const held = Math.max(from, log.start);
   const dropped = held - from;
   const lost = dropped > 0 ? `${dropped} bytes dropped by the ring${to > held ? '; ' : ''}` : '';
