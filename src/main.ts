@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ConfigError, forgetVariablesKeptFromJobs, helpText, loadConfig, type Config } from './config.js';
 import { packageRoot } from './package-root.js';
 import { manageLifecycle, type Lifecycle } from './process/lifecycle.js';
-import { describeError, log } from './process/log.js';
+import { describeError, log } from './util/log.js';
 import { readAnswers, StdioFront } from './process/stdio-front.js';
 import { ensureSocketDir } from './socket/dir.js';
 

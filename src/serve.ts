@@ -12,7 +12,7 @@ import type { Session } from './host/session.js';
 import { JobManager } from './jobs/manager.js';
 import { createServer } from './mcp/server.js';
 import type { Lifecycle } from './process/lifecycle.js';
-import { log } from './process/log.js';
+import { log } from './util/log.js';
 import type { StdioFront } from './process/stdio-front.js';
 import { ensureSocketDir } from './socket/dir.js';
 import { ControlServer } from './socket/server.js';

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { JobError, unknownJob } from '../errors.js';
+import { log as logToStderr } from '../util/log.js';
 import { Job } from './job.js';
 import { refuseDisallowed } from './policy.js';
 import { ptyBinding } from './pty-binding.js';
@@ -79,7 +80,7 @@ export class JobManager {
 
   constructor(
     readonly settings: JobsSettings,
-    private readonly log: (message: string) => void = (message) => console.error(message),
+    private readonly log: (message: string) => void = logToStderr,
   ) {
     this.shimPath = findShim();
     if (!this.shimPath) log('ptyjobs: the shim is not built (native/build/ptyjobs-shim); fast exits may lose output and a SIGKILLed server may leave jobs behind. See binding-notes.md.');

@@ -7,6 +7,7 @@
 // start-up.
 import type { RE2JS } from 're2js';
 import { JobError } from '../errors.js';
+import { log } from '../util/log.js';
 
 export interface PatternMatch {
   /** Where the match starts in the text (UTF-16 units, as String.prototype.indexOf). */
@@ -199,7 +200,7 @@ class Re2Pattern implements Pattern {
   private warnSkipped(chars: number): void {
     if (this.warned) return;
     this.warned = true;
-    console.error(`ptyjobs: wait pattern ${JSON.stringify(this.source)} used up its ${MATCH_BUDGET_MS} ms matching budget; the last ${chars} characters of that output were not searched (and later output may not be either)`);
+    log(`ptyjobs: wait pattern ${JSON.stringify(this.source)} used up its ${MATCH_BUDGET_MS} ms matching budget; the last ${chars} characters of that output were not searched (and later output may not be either)`);
   }
 }
 

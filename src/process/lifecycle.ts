@@ -2,7 +2,7 @@
 // --shared front, --http) and the daemon: signals, the client leaving (stdin end, stdout
 // broken), and uncaught errors. Whatever the cause, stopping runs once: every stop step (end
 // every job, close sockets), bounded by a deadline, then exit.
-import { describeError, log as logToStderr } from './log.js';
+import { describeError, log as logToStderr } from '../util/log.js';
 
 /** Exit code after an uncaught error (EX_SOFTWARE in sysexits.h). */
 export const EXIT_INTERNAL_ERROR = 70;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { log } from './log.js';
+import { log } from '../util/log.js';
 
 /** The built server's own answers, recorded at build time. */
 export interface RecordedAnswers {
