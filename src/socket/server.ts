@@ -147,6 +147,8 @@ function hostHandlers(host: HostApi, info: () => HostInfo): Map<string, Handler>
   ]);
 }
 
+const isRequest = (message: unknown) => (message as { type?: unknown } | null)?.type === 'request';
+
 class Connection {
   private readonly reader = new FrameReader();
   private session = new Session();
@@ -213,9 +215,17 @@ class Connection {
     return this.socket.writableLength > MAX_UNREAD_REPLY_BYTES || this.pending.size >= MAX_RUNNING_REQUESTS;
   }
 
-  /** Handles queued messages while the client keeps up; reads no more from it until it does. */
+  /**
+   * Handles queued messages while the client keeps up; reads no more from it until it does.
+   * Requests wait their turn; what steers running ones (a cancel, a person's keys, a resize, a
+   * detach) never waits behind them.
+   */
   private handleQueued(): void {
-    while (this.queue.length > 0 && !this.saturated && !this.socket.destroyed) this.onMessage(this.queue.shift());
+    while (this.queue.length > 0 && !this.socket.destroyed) {
+      const next = this.saturated ? this.queue.findIndex((message) => !isRequest(message)) : 0;
+      if (next < 0) break;
+      this.onMessage(this.queue.splice(next, 1)[0]);
+    }
     if (this.queue.length > 0) this.socket.pause();
     else if (this.socket.isPaused() && !this.ended && !this.socket.destroyed) this.socket.resume();
   }
@@ -242,8 +252,15 @@ class Connection {
     switch (message.type) {
       case 'request':
         return void this.onRequest(message.id, message.method, message.params ?? {});
-      case 'cancel':
+      case 'cancel': {
+        // A request still waiting its turn is dropped: it never starts.
+        const waiting = this.queue.findIndex((queued) => isRequest(queued) && (queued as { id?: unknown }).id === message.id);
+        if (waiting >= 0) {
+          this.queue.splice(waiting, 1);
+          return this.send({ type: 'error', id: message.id, code: 'cancelled', message: 'Cancelled before it started.' });
+        }
         return this.pending.get(message.id)?.abort();
+      }
       case 'input':
         return this.viewers.get(message.id)?.input(Buffer.from(message.data, 'base64'));
       case 'resize':

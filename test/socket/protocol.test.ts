@@ -103,3 +103,24 @@ test('a connection that never says hello, or never finishes a frame, is dropped 
     await socketHost.close();
   }
 });
+
+test('with the most requests a connection may run at once, a cancel still gets through, and a request still queued is dropped', async () => {
+  const socketHost = await startSocketHost();
+  try {
+    const { host, session } = socketHost;
+    const job = await host.execute(session, { command: 'sleep 30' });
+    const peer = await rawPeer(socketHost.control.path);
+    const wait = (id: number) => request(id, 'wait', { job_id: job.job.job_id, pattern: 'never', timeout_ms: 20_000 });
+    for (let id = 1; id <= 16; id++) peer.socket.write(wait(id)); // the most that run at once
+    peer.socket.write(wait(17)); // queued behind them
+    peer.socket.write(`${JSON.stringify({ type: 'cancel', id: 3 })}\n`);
+    peer.socket.write(`${JSON.stringify({ type: 'cancel', id: 17 })}\n`);
+    const answer = (id: number) => peer.frames.find((frame) => frame.id === id && (frame.type === 'result' || frame.type === 'error'));
+    await waitUntil(() => answer(3) && answer(17), 'both cancels answered', 5000);
+    assert.equal((answer(3)!.result as { reason: string }).reason, 'cancelled');
+    assert.deepEqual([answer(17)!.type, answer(17)!.code], ['error', 'cancelled']);
+    peer.socket.destroy();
+  } finally {
+    await socketHost.close();
+  }
+});
