@@ -210,9 +210,12 @@ test('tail and kill from the CLI; errors in one line with what to do', async () 
     assert.equal(killed.code, 0);
     assert.match(killed.stdout, /^\d+:j1 killed \(SIGTERM\)\n$/);
     assert.equal(await followEnded, 0, 'tail -f ends with the job');
-    const missing = await runCli(dir, ['attach', 'j99']);
+    const missing = await runCli(dir, ['tail', 'j99']);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /^ptyjobs attach: .*(no job j99|terminal).*\n$/);
+    assert.match(missing.stderr, /^ptyjobs tail: no job j99; run ptyjobs ls to see the jobs\.\n$/);
+    const noTerminal = await runCli(dir, ['attach', 'j1']);
+    assert.equal(noTerminal.code, 2);
+    assert.match(noTerminal.stderr, /^ptyjobs attach: attach needs a terminal on stdin and stdout/);
     const usage = await runCli(dir, ['tail', '-n']);
     assert.deepEqual([usage.code, usage.stderr.split('\n').length], [2, 2]);
     assert.match((await runCli(dir, ['attach', '--help'])).stdout, /Ctrl-\\ detaches/);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { daemonArgs, daemonEnv, helpText, loadConfig, parseSize, VARIABLES_KEPT_FROM_JOBS } from '../../src/config.js';
+import { DEFAULT_REQUEST_TIMEOUT_MSEC } from '@modelcontextprotocol/sdk/shared/protocol.js';
 
 const serve = (argv: string[], env: Record<string, string> = {}) => {
   const request = loadConfig(argv, { SHELL: '/bin/bash', ...env });
@@ -23,6 +24,8 @@ test('defaults follow the contract', () => {
   assert.equal(config.workingDir, process.cwd());
   assert.deepEqual(config.allowedCommands, []);
   assert.equal(config.maxWaitMs, 50_000);
+  // A wait at the cap answers before the SDK client gives up on a request.
+  assert.ok(config.maxWaitMs < DEFAULT_REQUEST_TIMEOUT_MSEC - 5000);
   assert.ok(Object.isFrozen(config));
 });
 
