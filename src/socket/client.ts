@@ -18,7 +18,7 @@ const HELLO_TIMEOUT_MS = 2000;
  * How long a request may go without a word from the host (its result, or progress of a long
  * wait, sent every second) before it fails: a host that stalls never hangs a client.
  */
-export const REQUEST_SILENCE_TIMEOUT_MS = 15_000;
+const REQUEST_SILENCE_TIMEOUT_MS = 15_000;
 
 export class HostError extends Error {
   constructor(
@@ -70,7 +70,7 @@ interface Pending {
  * Refuses a socket whose dir is not private to this user, or which is not a socket of this
  * user's: whoever planted it would read what the person types (a fake password prompt).
  */
-export function checkHostSocket(path: string): void {
+function checkHostSocket(path: string): void {
   checkSocketDir(dirname(path));
   let stat;
   try {

@@ -43,7 +43,7 @@ for (let lead = 0xc2; lead <= 0xf4; lead++) {
 }
 
 /** Bytes at the end of `bytes` that begin a valid character more output may complete (0-3). */
-export function incompleteUtf8Tail(bytes: Uint8Array): number {
+function incompleteUtf8Tail(bytes: Uint8Array): number {
   for (let back = 1; back <= Math.min(3, bytes.length); back++) {
     const lead = bytes[bytes.length - back];
     if ((lead & 0xc0) === 0x80) continue;
