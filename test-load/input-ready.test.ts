@@ -1,14 +1,15 @@
 // Input-ready under CPU load (two busy loops per core) and with input held up on its way to the
 // terminal: every answer of a REPL is in the result of the interact that asked for it, whether
-// the interact settles or waits for input.
+// the interact settles or waits for input. Run on its own after the main suite (npm test): its
+// busy loops would slow whatever test file ran beside it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JobHost } from '../../src/host/job-host.js';
-import type { Session } from '../../src/host/session.js';
-import type { JobManager } from '../../src/jobs/manager.js';
-import { INPUT, withHost } from '../helpers/host.js';
-import { waitUntil } from '../helpers/wait.js';
-import { stallThreadPool, withLoad } from '../helpers/load.js';
+import type { JobHost } from '../src/host/job-host.js';
+import type { Session } from '../src/host/session.js';
+import type { JobManager } from '../src/jobs/manager.js';
+import { INPUT, withHost } from '../test/helpers/host.js';
+import { waitUntil } from '../test/helpers/wait.js';
+import { stallThreadPool, withLoad } from '../test/helpers/load.js';
 
 const ROUNDS = 100;
 /** Longer than the old 250 ms wake grace and the settle's 150 ms idle, well within its 1.5 s bound. */
